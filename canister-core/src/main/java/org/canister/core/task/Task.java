@@ -1,0 +1,76 @@
+package org.canister.core.task;
+
+/**
+ * One task (a thread; a thread-group leader when {@code tid == tgid}) as the model knows it.
+ * Owned and mutated only by {@link TaskTable}; readers get it under the daemon's model lock.
+ * Kept small: strings and value records are interned by the table, so a task costs a few dozen
+ * bytes of its own.
+ */
+public final class Task {
+    final int tid;
+    final int tgid;
+    int ppid;
+    final long startTime;
+    Credentials creds;
+    Namespaces ns;
+    String cgroup;
+    String comm;
+    String exe;
+    /** CLOCK_MONOTONIC ns of the exit event, or -1 while alive. */
+    long exitTimeNs = -1;
+    /** Live threads of this group (leaders only; the leader counts itself while it has not exited). */
+    int liveThreads;
+    /** Live child processes (leaders only). */
+    int liveChildren;
+    /**
+     * The audit container ID object this task carries, owned by the contid registry (ghak90:
+     * {@code audit_task_info.cont}); inherited by every child and thread at fork. Null when unset.
+     */
+    Object containerLabel;
+    /** ghak90 v11 capcontid: the right to set container IDs; never inherited. */
+    boolean capContid;
+
+    Task(int tid, int tgid, int ppid, long startTime, Credentials creds, Namespaces ns, String cgroup,
+         String comm, String exe) {
+        this.tid = tid;
+        this.tgid = tgid;
+        this.ppid = ppid;
+        this.startTime = startTime;
+        this.creds = creds;
+        this.ns = ns;
+        this.cgroup = cgroup;
+        this.comm = comm;
+        this.exe = exe;
+    }
+
+    public int tid() { return tid; }
+    public int tgid() { return tgid; }
+    /** Thread-group id of the real parent process (for a thread: its group's parent). */
+    public int ppid() { return ppid; }
+    /** Clock ticks since boot (stat field 22); (tid, startTime) names one incarnation. */
+    public long startTime() { return startTime; }
+    public Credentials creds() { return creds; }
+    public Namespaces ns() { return ns; }
+    public String cgroup() { return cgroup; }
+    public String comm() { return comm; }
+    public String exe() { return exe; }
+    public boolean isLeader() { return tid == tgid; }
+    public boolean isAlive() { return exitTimeNs < 0; }
+    public long exitTimeNs() { return exitTimeNs; }
+    public int liveThreads() { return liveThreads; }
+    public int liveChildren() { return liveChildren; }
+    public Object containerLabel() { return containerLabel; }
+    public boolean capContid() { return capContid; }
+
+    /** Set by the contid registry only (it keeps the reference counts). */
+    public void setContainerLabel(Object label) { this.containerLabel = label; }
+
+    /** Set by the contid registry only. */
+    public void setCapContid(boolean value) { this.capContid = value; }
+
+    @Override
+    public String toString() {
+        return "Task[tid=" + tid + " tgid=" + tgid + " ppid=" + ppid + " start=" + startTime + " comm=" + comm
+                + (isAlive() ? "" : " exited") + "]";
+    }
+}

@@ -1,0 +1,18 @@
+package org.canister.core.task;
+
+/**
+ * Told by {@link TaskTable} about lifecycle changes, in event order, while the table is consistent.
+ * The audit container ID registry uses it for reference counts and drop records.
+ */
+public interface TaskListener {
+    /** A task (process or thread) appeared; {@code parent} is the forking task, or null for a seed/refresh. */
+    default void onTaskStart(Task task, Task parent) {
+    }
+
+    /**
+     * A task exited and became a tombstone. {@code processEnded} is true when this was the last live
+     * task of its thread group (the process is gone).
+     */
+    default void onTaskExit(Task task, boolean processEnded, long timeNs) {
+    }
+}
