@@ -1,0 +1,44 @@
+package org.canister.daemon.cli;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * Hidden: the training run for the JDK AOT cache made at build time. It walks the client code paths
+ * (command parsing, help, reading and rendering a {@code ps} control file) on a scratch directory, so
+ * their classes are loaded, linked and profiled into {@code canister.aot}.
+ */
+@Command(name = "aot-train", hidden = true, description = "Training run for the AOT cache (build time only).")
+public final class AotTrainCommand implements Callable<Integer> {
+    @Override
+    public Integer call() throws Exception {
+        Path dir = Files.createTempDirectory("canister-aot");
+        PrintStream realOut = System.out;
+        try {
+            StringBuilder sb = new StringBuilder(PsTable.HEADER).append('\n');
+            for (int i = 1; i <= 300; i++) {
+                sb.append(PsTable.line(new PsTable.Row(i, i == 1 ? 0 : Math.max(1, i / 3), i % 7 == 0 ? 1000 : 0,
+                        "proc" + i, i % 5 == 0 ? i + ",^2" : "", 4026531841L, "/system.slice/x" + i + ".service")))
+                        .append('\n');
+            }
+            Files.writeString(dir.resolve("ps"), sb.toString());
+            System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+            for (int round = 0; round < 20; round++) {
+                new CommandLine(new Main()).execute("ps", "--mount", dir.toString());
+                new CommandLine(new Main()).execute("--help");
+                new CommandLine(new Main()).execute("ps", "--help");
+            }
+        } finally {
+            System.setOut(realOut);
+            Files.deleteIfExists(dir.resolve("ps"));
+            Files.deleteIfExists(dir);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,114 @@
+package org.canister.daemon.config;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Reads {@link CanisterConfig} from YAML, turning every mistake into one sentence that names file and line. */
+public final class ConfigLoader {
+    /** The file the daemon reads when no --config is given and it exists. */
+    public static final Path DEFAULT_FILE = Path.of("/etc/canister/canister.yaml");
+    static final String EMBEDDED = "canister-default.yaml";
+
+    private final ObjectMapper mapper = new ObjectMapper(new YAMLFactory())
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+
+    /** A configuration error for a person: which file, which line, what to do. */
+    public static final class ConfigException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        public ConfigException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * The explicit file if given (it must exist), else {@link #DEFAULT_FILE} when present, else the
+     * embedded defaults.
+     */
+    public CanisterConfig load(Path explicit) throws ConfigException {
+        if (explicit != null) {
+            if (!Files.isReadable(explicit)) {
+                throw new ConfigException("config file " + explicit + " does not exist or is not readable; "
+                        + "give a readable file to --config or leave the flag out to use the embedded defaults");
+            }
+            return loadFile(explicit);
+        }
+        if (Files.isReadable(DEFAULT_FILE)) {
+            return loadFile(DEFAULT_FILE);
+        }
+        return loadEmbedded();
+    }
+
+    public CanisterConfig loadEmbedded() throws ConfigException {
+        try (InputStream in = ConfigLoader.class.getResourceAsStream("/" + EMBEDDED)) {
+            if (in == null) {
+                throw new ConfigException("the embedded " + EMBEDDED + " is missing from the jar; rebuild canister");
+            }
+            return parse(in.readAllBytes(), "embedded " + EMBEDDED);
+        } catch (IOException e) {
+            throw new ConfigException("cannot read the embedded defaults: " + e.getMessage());
+        }
+    }
+
+    public CanisterConfig loadFile(Path file) throws ConfigException {
+        try {
+            return parse(Files.readAllBytes(file), file.toString());
+        } catch (IOException e) {
+            throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
+        }
+    }
+
+    CanisterConfig parse(byte[] yaml, String source) throws ConfigException {
+        try {
+            CanisterConfig c = mapper.readValue(yaml, CanisterConfig.class);
+            return c == null ? new CanisterConfig(null, null) : c;
+        } catch (UnrecognizedPropertyException e) {
+            throw new ConfigException("unknown config key '" + path(e) + "' in " + source + " line " + line(e)
+                    + "; known keys there: " + e.getKnownPropertyIds() + " (check the spelling)");
+        } catch (JsonProcessingException e) {
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            String what = root instanceof IllegalArgumentException ? root.getMessage() : e.getOriginalMessage();
+            throw new ConfigException("invalid config in " + source + " line " + line(e) + ": " + firstLine(what));
+        } catch (IOException e) {
+            throw new ConfigException("cannot read config " + source + ": " + e.getMessage());
+        }
+    }
+
+    private static String path(UnrecognizedPropertyException e) {
+        StringBuilder sb = new StringBuilder();
+        for (var ref : e.getPath()) {
+            if (ref.getFieldName() != null) {
+                if (!sb.isEmpty()) {
+                    sb.append('.');
+                }
+                sb.append(ref.getFieldName());
+            }
+        }
+        return sb.isEmpty() ? e.getPropertyName() : sb.toString();
+    }
+
+    private static int line(JsonProcessingException e) {
+        JsonLocation loc = e.getLocation();
+        return loc == null ? 0 : loc.getLineNr();
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "malformed YAML";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}
