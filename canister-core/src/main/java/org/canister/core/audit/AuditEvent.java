@@ -1,0 +1,50 @@
+package org.canister.core.audit;
+
+import java.util.List;
+
+/**
+ * One assembled audit event: the records that share a stamp, in arrival order, without the
+ * EOE marker (auditd never writes EOE to disk; {@link #completion()} says whether one was seen).
+ *
+ * @param stamp      the shared stamp
+ * @param records    the records, in kernel order (never empty)
+ * @param completion why the assembler considered the event finished
+ */
+public record AuditEvent(AuditStamp stamp, List<AuditRecord> records, Completion completion) {
+
+    /** How an event was completed. Only {@link #EOE} and {@link #LAST_RECORD} mean "known whole". */
+    public enum Completion {
+        /** An EOE record closed a multi-record event (kernel/auditsc.c {@code audit_log_exit}). */
+        EOE,
+        /** A record type that ends its event by auparse's {@code audit_is_last_record} rule. */
+        LAST_RECORD,
+        /** No closing record arrived within the end-of-event timeout (default 2 s, as auditd's end_of_event_timeout). */
+        TIMEOUT,
+        /** Pushed out, incomplete, because too many events were in flight; counted, never dropped. */
+        EVICTED,
+        /** Emitted, incomplete, by an explicit flush (shutdown). */
+        FLUSHED
+    }
+
+    public AuditEvent {
+        records = List.copyOf(records);
+        if (records.isEmpty()) {
+            throw new IllegalArgumentException("an audit event has at least one record");
+        }
+    }
+
+    /** The first record of the given type, or {@code null}. */
+    public AuditRecord first(int type) {
+        for (AuditRecord r : records) {
+            if (r.type() == type) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /** Whether the event is known to be whole (closed by EOE or by a last-record type). */
+    public boolean complete() {
+        return completion == Completion.EOE || completion == Completion.LAST_RECORD;
+    }
+}
