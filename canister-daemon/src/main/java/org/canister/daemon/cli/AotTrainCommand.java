@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.canister.core.fs.PsTable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -23,9 +24,10 @@ public final class AotTrainCommand implements Callable<Integer> {
         try {
             StringBuilder sb = new StringBuilder(PsTable.HEADER).append('\n');
             for (int i = 1; i <= 300; i++) {
-                sb.append(PsTable.line(new PsTable.Row(i, i == 1 ? 0 : Math.max(1, i / 3), i % 7 == 0 ? 1000 : 0,
-                        "proc" + i, i % 5 == 0 ? i + ",^2" : "", 4026531841L, "/system.slice/x" + i + ".service")))
-                        .append('\n');
+                sb.append(i).append('\t').append(i == 1 ? 0 : Math.max(1, i / 3)).append('\t')
+                        .append(i % 7 == 0 ? 1000 : 0).append("\tproc").append(i).append('\t')
+                        .append(i % 5 == 0 ? i + ",^2" : "").append("\t4026531841\t/system.slice/x").append(i)
+                        .append(".service\n");
             }
             Files.writeString(dir.resolve("ps"), sb.toString());
             System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.canister.core.fs.PsTable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -38,7 +39,7 @@ public final class PsCommand implements Callable<Integer> {
             System.out.print(text);
             return 0;
         }
-        System.out.print(PsTable.render(PsTable.parse(text), users()::get));
+        System.out.print(PsTree.render(PsTable.parse(text), users()::get));
         return 0;
     }
 

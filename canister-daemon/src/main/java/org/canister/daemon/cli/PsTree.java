@@ -6,52 +6,15 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntFunction;
+import org.canister.core.fs.PsTable;
+import org.canister.core.fs.PsTable.Row;
 
 /**
- * The {@code ps} control file's format and its rendering as a tree. The daemon writes one
- * tab-separated line per live process under a header line; the client orders them as a tree and
- * resolves user names. Fields never contain tabs or newlines (comm and cgroup are escaped).
+ * Renders the daemon's {@code ps} control file ({@link PsTable}) as a process tree: roots (whose parent
+ * is not listed) in pid order, children indented under their parent in pid order.
  */
-public final class PsTable {
-    public static final String HEADER = "PID\tPPID\tUID\tCOMM\tCONTID\tMNTNS\tCGROUP";
-
-    /** One process row. {@code contid} is the chain text, or "" when unlabelled. */
-    public record Row(int pid, int ppid, int uid, String comm, String contid, long mntNs, String cgroup) {
-    }
-
-    private PsTable() {
-    }
-
-    /** One line of the control file (no trailing newline). */
-    public static String line(Row r) {
-        return r.pid() + "\t" + r.ppid() + "\t" + r.uid() + "\t" + clean(r.comm()) + "\t" + clean(r.contid())
-                + "\t" + r.mntNs() + "\t" + clean(r.cgroup());
-    }
-
-    static String clean(String s) {
-        if (s == null) {
-            return "";
-        }
-        return s.replace('\t', ' ').replace('\n', ' ');
-    }
-
-    /** Parses the control file; malformed lines are reported, not skipped silently. */
-    public static List<Row> parse(String text) {
-        List<Row> rows = new ArrayList<>();
-        String[] lines = text.split("\n");
-        for (int i = 0; i < lines.length; i++) {
-            String l = lines[i];
-            if (l.isEmpty() || (i == 0 && l.startsWith("PID\t"))) {
-                continue;
-            }
-            String[] f = l.split("\t", -1);
-            if (f.length != 7) {
-                throw new IllegalArgumentException("ps line " + (i + 1) + " has " + f.length + " fields, want 7: " + l);
-            }
-            rows.add(new Row(Integer.parseInt(f[0]), Integer.parseInt(f[1]), Integer.parseInt(f[2]), f[3], f[4],
-                    Long.parseLong(f[5]), f[6]));
-        }
-        return rows;
+public final class PsTree {
+    private PsTree() {
     }
 
     /**
@@ -86,7 +49,20 @@ public final class PsTable {
             stack.add(new Frame(roots.get(i), 0));
         }
         java.util.Set<Integer> seen = new java.util.HashSet<>();
-        while (!stack.isEmpty()) {
+        int nextUnreached = 0;
+        List<Row> inPidOrder = new ArrayList<>(rows);
+        inPidOrder.sort(byPidOrder);
+        while (true) {
+            if (stack.isEmpty()) {
+                // rows on a parent cycle (a stale snapshot) are never reached from a root: print them too
+                while (nextUnreached < inPidOrder.size() && seen.contains(inPidOrder.get(nextUnreached).pid())) {
+                    nextUnreached++;
+                }
+                if (nextUnreached == inPidOrder.size()) {
+                    break;
+                }
+                stack.add(new Frame(inPidOrder.get(nextUnreached), 0));
+            }
             Frame f = stack.removeLast();
             Row r = f.row();
             if (!seen.add(r.pid())) {
@@ -95,7 +71,7 @@ public final class PsTable {
             String indent = "  ".repeat(Math.min(f.depth(), 20));
             out.append(String.format("%7d %7d %-10s %-22s %-22s %-10d %s%n", r.pid(), r.ppid(),
                     userName.apply(r.uid()), indent + r.comm(), r.contid().isEmpty() ? "-" : r.contid(),
-                    r.mntNs(), r.cgroup()));
+                    r.mntns(), r.cgroup()));
             List<Row> kids = children.getOrDefault(r.pid(), List.of());
             for (int i = kids.size() - 1; i >= 0; i--) {
                 stack.add(new Frame(kids.get(i), f.depth() + 1));

@@ -1,0 +1,214 @@
+package org.canister.daemon;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.locks.ReentrantLock;
+import org.canister.core.fs.ControlFs;
+import org.canister.core.fs.ProcDirectory;
+import org.canister.core.fs.PsTable;
+import org.canister.core.fs.SnapshotFile;
+import org.canister.core.fs.StaticDirectory;
+import org.canister.core.task.TaskTable;
+import org.canister.daemon.agent.AgentRunner;
+import org.canister.daemon.cli.Main;
+import org.canister.daemon.config.CanisterConfig;
+import org.canister.daemon.doctor.Doctor;
+import org.canister.daemon.doctor.Facility;
+import org.canister.daemon.fuse.FuseServer;
+import org.canister.daemon.tracking.ProcTrackerAgent;
+import org.canister.linux.ErrnoException;
+import org.canister.linux.Libc;
+import org.canister.linux.proc.ProcConnector;
+import org.canister.linux.proc.ProcFs;
+
+/**
+ * The running daemon: wires the kernel sources to the pure model and the model to the control
+ * filesystem. {@link #start} either returns a fully running daemon or fails with a
+ * {@link StartupException} after undoing whatever it had set up; {@link #close} is idempotent and
+ * undoes everything (agents stopped, filesystem unmounted, kernel settings restored).
+ */
+public final class Daemon implements AutoCloseable {
+    private final CanisterConfig config;
+    private final PrintStream log;
+    private final ReentrantLock modelLock = new ReentrantLock();
+    private final TaskTable tasks;
+    private final long startNanos = System.nanoTime();
+    private final long startMillis = System.currentTimeMillis();
+    private final CountDownLatch closed = new CountDownLatch(1);
+    private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private volatile List<Facility> facilities = List.of();
+    private ProcTrackerAgent tracker;
+    private AgentRunner trackerRunner;
+    private FuseServer fuse;
+    private boolean closing;
+
+    /** A start that cannot go on: one sentence naming the cause and the fix. */
+    public static final class StartupException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        public StartupException(String message) {
+            super(message);
+        }
+    }
+
+    private Daemon(CanisterConfig config, PrintStream log) {
+        this.config = config;
+        this.log = log;
+        this.tasks = new TaskTable(config.tasks().tombstoneGraceSeconds() * 1_000_000_000L);
+    }
+
+    /** Checks the preconditions, opens the kernel sources, seeds the model, mounts the filesystem. */
+    public static Daemon start(CanisterConfig config, PrintStream log) throws StartupException {
+        if (Libc.geteuid() != 0) {
+            throw new StartupException("canister run must run as root (it opens the kernel proc connector and "
+                    + "mounts a FUSE filesystem); run it as root, e.g. sudo ./canister run");
+        }
+        if (!Files.exists(Path.of("/dev/fuse"))) {
+            throw new StartupException("/dev/fuse does not exist, so the control filesystem cannot be served; "
+                    + "load the module with 'modprobe fuse' (or run on a machine with FUSE)");
+        }
+        Daemon d = new Daemon(config, log);
+        try {
+            d.startAll();
+            return d;
+        } catch (StartupException e) {
+            d.close();
+            throw e;
+        } catch (RuntimeException e) {
+            d.close();
+            throw new StartupException("start failed: " + e.getMessage());
+        }
+    }
+
+    private void startAll() throws StartupException {
+        facilities = Doctor.probeAll();
+        ProcConnector connector;
+        try {
+            connector = ProcConnector.open();
+        } catch (ErrnoException e) {
+            throw new StartupException("the kernel refused the proc connector (" + e.call() + ": " + e.errnoName()
+                    + "); Canister needs a kernel with CONFIG_PROC_EVENTS and must run as root in the initial "
+                    + "network namespace");
+        }
+        ProcFs procFs = new ProcFs();
+        tracker = new ProcTrackerAgent(connector, procFs, tasks, modelLock);
+        // The connector is open before the scan: events racing with it wait in the socket.
+        tracker.seed(System.nanoTime());
+        trackerRunner = new AgentRunner(tracker, 0, this::agentError).start();
+
+        ProcDirectory proc = new ProcDirectory(tasks, modelLock);
+        PsTable ps = new PsTable(tasks, modelLock);
+        StaticDirectory root = StaticDirectory.builder()
+                .put("status", SnapshotFile.readOnly(this::statusJson))
+                .put("ps", SnapshotFile.readOnly(ps))
+                .put("proc", proc)
+                .build();
+        Path mount = config.daemon().mount();
+        try {
+            Files.createDirectories(mount);
+        } catch (IOException e) {
+            throw new StartupException("cannot create the mount point " + mount + ": " + e.getMessage()
+                    + "; choose another with --mount");
+        }
+        fuse = FuseServer.mount(new ControlFs(root), mount);
+        log.println("canister: serving " + mount + " (" + liveProcesses() + " processes tracked)");
+    }
+
+    private void agentError(Throwable t) {
+        log.println("canister: agent error: " + t);
+    }
+
+    private int liveProcesses() {
+        modelLock.lock();
+        try {
+            return tasks.liveProcessCount();
+        } finally {
+            modelLock.unlock();
+        }
+    }
+
+    /** The {@code status} file: version, uptime, kernel facilities, counters. */
+    public String statusJson() {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("version", Main.VERSION);
+        s.put("pid", ProcessHandle.current().pid());
+        s.put("started_at_ms", startMillis);
+        s.put("uptime_seconds", (System.nanoTime() - startNanos) / 1_000_000_000L);
+        s.put("mount", config.daemon().mount().toString());
+        Map<String, Object> kernel = new LinkedHashMap<>();
+        for (Facility f : facilities) {
+            kernel.put(f.name(), Map.of("works", f.works(), "detail", f.detail()));
+        }
+        s.put("kernel", kernel);
+        Map<String, Object> counters = new LinkedHashMap<>();
+        modelLock.lock();
+        try {
+            counters.put("live_processes", tasks.liveProcessCount());
+            counters.put("live_tasks", tasks.liveTaskCount());
+            counters.put("task_table", tasks.stats().toString());
+        } finally {
+            modelLock.unlock();
+        }
+        if (tracker != null) {
+            counters.put("proc_events", tracker.events());
+            counters.put("proc_connector_overruns", tracker.overruns());
+            counters.put("proc_rescans", tracker.rescans());
+            counters.put("proc_read_misses", tracker.procReadMisses());
+        }
+        if (trackerRunner != null) {
+            counters.put("agent_errors", trackerRunner.errors());
+        }
+        s.put("counters", counters);
+        try {
+            return json.writeValueAsString(s) + "\n";
+        } catch (JsonProcessingException e) {
+            return "{\"error\": \"status could not be rendered\"}\n";
+        }
+    }
+
+    /** Blocks until {@link #close} has run (from a signal's shutdown hook). */
+    public void awaitClose() throws InterruptedException {
+        closed.await();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        try {
+            if (fuse != null) {
+                fuse.close();
+            }
+        } catch (Exception e) {
+            log.println("canister: unmount failed: " + e.getMessage());
+        }
+        try {
+            if (trackerRunner != null) {
+                trackerRunner.close();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closed.countDown();
+    }
+
+    /** For tests: the model under its lock. */
+    public TaskTable tasksForTest() {
+        return tasks;
+    }
+
+    public ReentrantLock modelLock() {
+        return modelLock;
+    }
+}

@@ -1,0 +1,49 @@
+package org.canister.daemon.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.canister.daemon.Daemon;
+import org.canister.daemon.config.CanisterConfig;
+import org.canister.daemon.config.ConfigLoader;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code canister run}: the daemon in the foreground until SIGTERM/SIGINT. */
+@Command(name = "run", description = "Run the daemon in the foreground (SIGTERM/SIGINT unmount and restore kernel settings).")
+public final class RunCommand implements Callable<Integer> {
+    @Option(names = "--config", description = "YAML config (default /etc/canister/canister.yaml when present, else embedded defaults).")
+    Path configFile;
+
+    @Option(names = "--mount", description = "Control filesystem mount point (overrides the config).")
+    Path mount;
+
+    @Option(names = "--state-dir", description = "State directory (overrides the config).")
+    Path stateDir;
+
+    @Option(names = "--log-dir", description = "Log directory (overrides the config).")
+    Path logDir;
+
+    @Override
+    public Integer call() throws Exception {
+        CanisterConfig config;
+        try {
+            config = new ConfigLoader().load(configFile).withDaemon(mount, stateDir, logDir);
+        } catch (ConfigLoader.ConfigException e) {
+            System.err.println("canister run: " + e.getMessage());
+            return 2;
+        }
+        Daemon daemon;
+        try {
+            daemon = Daemon.start(config, System.err);
+        } catch (Daemon.StartupException e) {
+            System.err.println("canister run: " + e.getMessage());
+            return 1;
+        }
+        // SIGTERM and SIGINT run shutdown hooks: unmount and restore before the JVM exits.
+        Thread hook = Thread.ofPlatform().name("canister-shutdown").unstarted(daemon::close);
+        Runtime.getRuntime().addShutdownHook(hook);
+        daemon.awaitClose();
+        System.err.println("canister: stopped");
+        return 0;
+    }
+}
