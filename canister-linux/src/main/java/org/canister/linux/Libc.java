@@ -103,6 +103,8 @@ public final class Libc {
     public static final int AT_FDCWD = -100;
     /** Syscall number of pidfd_open(2) on x86_64 (asm/unistd_64.h); glibc 2.36 has no wrapper. */
     public static final int SYS_pidfd_open = 434;
+    /** x86_64 bpf(2). */
+    public static final int SYS_bpf = 321;
     /** linux/fanotify.h: fanotify_init flags. */
     public static final int FAN_CLOEXEC = 0x1;
     public static final int FAN_NONBLOCK = 0x2;
@@ -194,6 +196,9 @@ public final class Libc {
     /** long syscall(long number, ...): every variadic argument is passed as a long, as glibc reads them. */
     private static final MethodHandle SYSCALL2 = errnoHandle("syscall",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1));
+    /** syscall(SYS_bpf, cmd, attr, size): three variadic longs. */
+    private static final MethodHandle SYSCALL3 = errnoHandle("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1));
     private static final MethodHandle FANOTIFY_INIT = errnoHandle("fanotify_init",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle FANOTIFY_MARK = errnoHandle("fanotify_mark",
@@ -836,6 +841,38 @@ public final class Libc {
             throw new ErrnoException("pidfd_open", errno(s));
         }
         return (int) r;
+    }
+
+    /**
+     * bpf(BPF_PROG_LOAD) of a small program: {@code insns} are struct bpf_insn bytes, the attr is laid
+     * out by {@link org.canister.linux.bpf.BpfProgram#progLoadAttr}. Returns the program fd, which the
+     * caller closes (nothing is attached).
+     *
+     * @throws ErrnoException e.g. EPERM (no CAP_BPF, or kernel lockdown for tracing/LSM programs),
+     *                        EINVAL (program type or attach type unknown to this kernel)
+     */
+    public static int bpfProgLoad(int progType, int expectedAttachType, int attachBtfId, byte[] insns, String license) {
+        Scratch s = scratch();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment code = arena.allocate(insns.length, 8);
+            MemorySegment.copy(insns, 0, code, JAVA_BYTE, 0, insns.length);
+            MemorySegment lic = arena.allocateFrom(license);
+            byte[] attrBytes = org.canister.linux.bpf.BpfProgram.progLoadAttr(progType, insns.length / 8,
+                    code.address(), lic.address(), expectedAttachType, attachBtfId);
+            MemorySegment attr = arena.allocate(attrBytes.length, 8);
+            MemorySegment.copy(attrBytes, 0, attr, JAVA_BYTE, 0, attrBytes.length);
+            long r;
+            try {
+                r = (long) SYSCALL3.invokeExact(s.state, (long) SYS_bpf,
+                        (long) org.canister.linux.bpf.BpfProgram.BPF_PROG_LOAD, attr.address(), (long) attrBytes.length);
+            } catch (Throwable t) {
+                throw unexpected(t);
+            }
+            if (r < 0) {
+                throw new ErrnoException("bpf(BPF_PROG_LOAD)", errno(s));
+            }
+            return (int) r;
+        }
     }
 
     /**
