@@ -93,6 +93,8 @@ public final class TaskTable {
     private int liveTasks;
     private long eventsApplied;
     private long unknownTaskEvents;
+    /** Forks of an incarnation already known (seen by the seed scan first). */
+    private long duplicateForks;
     private long replacedIncarnations;
     private long exits;
 
@@ -309,6 +311,11 @@ public final class TaskTable {
         return n == out.length ? out : Arrays.copyOf(out, n);
     }
 
+    /** Fork events ignored because the seed scan had already recorded that incarnation. */
+    public long duplicateForks() {
+        return duplicateForks;
+    }
+
     /** Counters for status and metrics. */
     public TaskTableStats stats() {
         return new TaskTableStats(eventsApplied, unknownTaskEvents, replacedIncarnations, exits,
@@ -327,6 +334,13 @@ public final class TaskTable {
         // a previous incarnation whose exit we missed. Retire it before looking up the parent, which
         // must not be that stale task.
         Task stale = tasks.get(tid);
+        if (stale != null && f.childStartTime() >= 0 && stale.startTime == f.childStartTime()) {
+            // The same incarnation, already known from the /proc scan that raced with this event
+            // (the connector is opened before the seed scan): nothing is new, and retiring it would
+            // report an exit that never happened.
+            duplicateForks++;
+            return;
+        }
         if (stale != null) {
             retire(stale, now);
         }
