@@ -16,6 +16,9 @@ import java.util.concurrent.TimeoutException;
 import org.canister.core.CanisterException;
 import org.canister.core.Errno;
 import org.canister.core.fs.ControlFs;
+import org.canister.linux.FuseContext;
+import org.canister.linux.LibFuse;
+import org.canister.linux.Libc;
 import org.cryptomator.jfuse.api.Fuse;
 import org.cryptomator.jfuse.api.FuseBuilder;
 import org.cryptomator.jfuse.api.FuseMountFailedException;
@@ -46,8 +49,12 @@ import org.cryptomator.jfuse.api.FuseMountFailedException;
 public final class FuseServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(FuseServer.class.getName());
 
-    /** libfuse 3 on Debian/Ubuntu amd64; Temurin does not search /lib/x86_64-linux-gnu itself. */
-    public static final String LIBFUSE = "/lib/x86_64-linux-gnu/libfuse3.so.3";
+    /**
+     * libfuse 3 on Debian/Ubuntu amd64 (Temurin does not search /lib/x86_64-linux-gnu itself), or the
+     * path of the system property {@code canister.libfuse3}; the same one {@link LibFuse} binds
+     * {@code fuse_get_context} from.
+     */
+    public static final String LIBFUSE = LibFuse.libraryPath();
     /** The FUSE subtype this server mounts with; its mounts show as {@code fuse.canister}. */
     public static final String FS_TYPE = "fuse.canister";
 
@@ -81,13 +88,18 @@ public final class FuseServer implements AutoCloseable {
 
     /** Like {@link #mount(ControlFs, Path)} with a caller source of your own (tests, benchmarks). */
     public static FuseServer mount(ControlFs fs, Path mountPoint, CallerSource callers) {
-        return mount(fs, mountPoint, callers, Path.of("/dev/fuse"), Path.of(LIBFUSE));
+        return mount(fs, mountPoint, callers, Path.of("/dev/fuse"), Path.of(LibFuse.libraryPath()));
     }
 
     /** The production caller source: {@code fuse_get_context()->pid} resolved through /proc and a pidfd. */
     static CallerSource fuseCallers(CallerResolver resolver) {
-        // TEMPORARY: InterimNative until org.canister.linux.LibFuse.context() is merged.
-        return () -> resolver.resolve(InterimNative.fuseContextPid());
+        return () -> {
+            FuseContext ctx = LibFuse.context();
+            if (ctx == null) {
+                throw new CanisterException(Errno.EIO, "no FUSE request context on this thread");
+            }
+            return resolver.resolve(ctx.pid());
+        };
     }
 
     static FuseServer mount(ControlFs fs, Path mountPoint, CallerSource callers, Path devFuse, Path libfuse) {
@@ -201,18 +213,9 @@ public final class FuseServer implements AutoCloseable {
         }
     }
 
-    /** Effective uid of this process, from /proc/self/status ({@code Uid: real effective saved fs}). */
+    /** Effective uid of this process. */
     static int effectiveUid() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"), StandardCharsets.US_ASCII)) {
-                if (line.startsWith("Uid:")) {
-                    return Integer.parseInt(line.substring(4).trim().split("\\s+")[1]);
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // fall through
-        }
-        return -1;
+        return Libc.geteuid();
     }
 
     /** The absolute path as mountinfo shows it: symlinks of the parent resolved, the leaf kept. */
