@@ -10,7 +10,8 @@ public final class Task {
     final int tid;
     final int tgid;
     int ppid;
-    final long startTime;
+    /** Not final: a start time guessed at fork (source could not read it) is replaced by the real one. */
+    long startTime;
     Credentials creds;
     Namespaces ns;
     String cgroup;
@@ -29,6 +30,22 @@ public final class Task {
     Object containerLabel;
     /** ghak90 v11 capcontid: the right to set container IDs; never inherited. */
     boolean capContid;
+
+    // Intrusive links maintained by TaskTable. Why intrusive: a per-task collection would cost more
+    // than the task itself at a million tasks; five references cost 20 bytes and make every link
+    // and unlink O(1).
+    /** Leader: first non-leader thread of the group; thread: next thread of the group. */
+    Task nextThread;
+    /** Thread: previous thread, or the leader (which acts as the list head). */
+    Task prevThread;
+    /** Leader: first live child process. */
+    Task firstChild;
+    /** Leader: next child of the same parent. */
+    Task nextSibling;
+    /** Leader: previous child of the same parent, or the parent itself when first (the list head). */
+    Task prevSibling;
+    /** TaskTable.F_* bits. */
+    byte flags;
 
     Task(int tid, int tgid, int ppid, long startTime, Credentials creds, Namespaces ns, String cgroup,
          String comm, String exe) {
@@ -60,6 +77,22 @@ public final class Task {
     public int liveThreads() { return liveThreads; }
     public int liveChildren() { return liveChildren; }
     public Object containerLabel() { return containerLabel; }
+
+    /**
+     * True after an exec, uid or gid change until the next {@link TaskEvent.Refresh}: comm, exe and
+     * capabilities may have changed (execve; commoncap {@code cap_emulate_setxuid}) and the proc
+     * connector does not carry them, so the source should re-read {@code /proc}.
+     */
+    public boolean needsRefresh() { return (flags & TaskTable.F_NEEDS_REFRESH) != 0; }
+
+    /** True when the start time is the table's guess (the fork source could not read it). */
+    public boolean startTimeGuessed() { return (flags & TaskTable.F_START_GUESSED) != 0; }
+
+    /**
+     * True when the ppid is the table's provisional 1 after the parent process ended: the kernel
+     * re-parented this process (to a subreaper or init) without an event; see {@link TaskTable#takeOrphans()}.
+     */
+    public boolean ppidProvisional() { return (flags & TaskTable.F_PPID_PROVISIONAL) != 0; }
     public boolean capContid() { return capContid; }
 
     /** Set by the contid registry only (it keeps the reference counts). */
