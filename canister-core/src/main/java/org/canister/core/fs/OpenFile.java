@@ -22,7 +22,12 @@ public interface OpenFile {
     default void truncate(Caller caller, long size) {
     }
 
-    /** close(2) returns what this returns: throw to report a failed transaction. */
+    /**
+     * close(2) returns what this returns: throw to report a failed transaction. Sent at every close of
+     * a descriptor sharing this open, so it may come before any write ({@code echo x > f} and {@code dd}
+     * open, dup2 onto stdout and close the original first) and more than once: a flush with nothing
+     * pending must succeed and commit nothing.
+     */
     default void flush(Caller caller) {
     }
 

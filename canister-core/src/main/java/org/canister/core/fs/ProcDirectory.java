@@ -23,6 +23,8 @@ import org.canister.core.task.TaskTable;
  *       not pids ({@code name_to_int}),</li>
  *   <li>{@code proc/<pid>/task/} lists the live threads of the group and {@code proc/<pid>/task/<tid>/}
  *       accepts only threads of that group ({@code proc_task_lookup}),</li>
+ *   <li>a process whose leader thread exited while other threads run is still listed and found under
+ *       its tgid, as in procfs (the kernel keeps the leader, {@code delay_group_leader()}),</li>
  *   <li>a directory whose task exited (or whose pid now names another incarnation) is gone: ENOENT.</li>
  * </ul>
  * Per-task files come from the registered {@link TaskFileProvider}s and appear in both
@@ -124,17 +126,26 @@ public final class ProcDirectory implements DirNode {
     private TaskRef live(int tid) {
         lock.lock();
         try {
-            Task t = tasks.task(tid);
-            return t != null && t.isAlive() ? TaskRef.of(t) : null;
+            Task t = present(tid);
+            return t == null ? null : TaskRef.of(t);
         } finally {
             lock.unlock();
         }
     }
 
+    /**
+     * The task a {@code proc/<tid>} directory shows: a live task, or the exited leader of a group that
+     * still has live threads. Call under the lock.
+     */
+    private Task present(int tid) {
+        Task t = tasks.task(tid);
+        return t != null ? t : tasks.process(tid);
+    }
+
     private boolean alive(TaskRef ref) {
         lock.lock();
         try {
-            return ref.matches(tasks.task(ref.tid()));
+            return ref.sameIncarnation(present(ref.tid()));
         } finally {
             lock.unlock();
         }
@@ -210,7 +221,7 @@ public final class ProcDirectory implements DirNode {
             int[] tids;
             lock.lock();
             try {
-                if (!owner.matches(tasks.task(owner.tid()))) {
+                if (!owner.sameIncarnation(present(owner.tid()))) {
                     throw new CanisterException(Errno.ENOENT, "process " + owner.tid() + " has exited");
                 }
                 IntList acc = new IntList(8);

@@ -10,17 +10,24 @@ import org.canister.core.task.Task;
  *
  * @param tid       the task the directory names
  * @param tgid      its thread-group leader at lookup time
- * @param startTime clock ticks since boot at which the task started ({@link Task#startTime()})
+ * @param startTime clock ticks since boot at which the task started ({@link Task#startTime()}), or -1
+ *                  when the table only guessed it (the fork source could not read it): then any start
+ *                  time matches, as the table will replace the guess with the real value
  */
 public record TaskRef(int tid, int tgid, long startTime) {
 
     /** The reference for a task of the table; call under the model lock. */
     public static TaskRef of(Task task) {
-        return new TaskRef(task.tid(), task.tgid(), task.startTime());
+        return new TaskRef(task.tid(), task.tgid(), task.startTimeGuessed() ? -1 : task.startTime());
     }
 
     /** True when {@code task} is this incarnation (same tid and start time) and still alive. */
     public boolean matches(Task task) {
-        return task != null && task.isAlive() && task.tid() == tid && task.startTime() == startTime;
+        return task != null && task.isAlive() && sameIncarnation(task);
+    }
+
+    /** True when {@code task} has this tid and start time, alive or not. */
+    public boolean sameIncarnation(Task task) {
+        return task != null && task.tid() == tid && (startTime < 0 || task.startTimeGuessed() || task.startTime() == startTime);
     }
 }
