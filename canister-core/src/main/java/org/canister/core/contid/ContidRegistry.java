@@ -80,7 +80,11 @@ public final class ContidRegistry {
     private record PendingDrop(int opid, ContidObject object) {
     }
 
-    /** Counters for {@code status} and metrics. */
+    /**
+     * Counters for {@code status} and metrics. {@code anomalies} counts tasks that reappeared carrying a
+     * container already dropped (possible only after lost proc connector events; they are treated as
+     * unlabelled) and member counts that would have gone negative.
+     */
     public record Stats(int registered, long setsAccepted, long setsRefused, long drops, int pendingDrops,
                         long anomalies) {
     }
@@ -134,9 +138,11 @@ public final class ContidRegistry {
 
     /**
      * Changes whenever something a restart must not lose changed: a set or capcontid change, a drop, an
-     * ID released, or a labelled process ending while it has children (they are re-parented, and
-     * {@code /proc} no longer shows which container they forked from). Save when it differs from the
-     * version last saved.
+     * ID released, or a labelled process ending (its children, if any, are re-parented, and {@code /proc}
+     * no longer shows which container they forked from; the table re-parents them before telling
+     * listeners, so the registry cannot tell whether there were any). Forks never change it: they are
+     * recovered from {@code /proc}. Save when it differs from the version last saved; under process
+     * churn inside containers, coalesce (e.g. at most one save per second).
      */
     public long stateVersion() {
         return stateVersion;
@@ -460,7 +466,13 @@ public final class ContidRegistry {
             }
             if (label instanceof ContidObject o) {
                 if (o.dropped) {
-                    anomalies++; // a fork from a task the registry believed gone; counted, never re-dropped
+                    // Only after lost proc connector events: the table saw no live carrier, so the drop was
+                    // emitted, and now a task carrying the object reappears (a zombie leader revived by a
+                    // refresh after de_thread(), a thread forked from it). A container ends once: the ID
+                    // may already be reused, so this task is treated as unlabelled, and counted.
+                    anomalies++;
+                    task.setContainerLabel(null);
+                    return;
                 }
                 o.members++;
             }
@@ -475,10 +487,9 @@ public final class ContidRegistry {
                 return;
             }
             if (processEnded) {
-                Task leader = task.isLeader() ? task : table.taskOrTombstone(task.tgid());
-                if (leader != null && leader.liveChildren() > 0) {
-                    stateVersion++;
-                }
+                // Its children (if any; the table has already handed them to init) lose the lineage
+                // that /proc would show after a restart: ask for a save (the daemon coalesces them).
+                stateVersion++;
             }
             // The tombstone keeps its label: late kernel records of this task still get its chain.
             if (leave(o)) {
@@ -537,8 +548,8 @@ public final class ContidRegistry {
      * (a thread: its leader; a process: its parent), resolved the same way, because in the kernel model
      * it inherited at fork. Known limit: a process that started after the save and whose parent also
      * exited before the restart was re-parented, so it takes its adoptive parent's label (usually none);
-     * {@link #stateVersion()} asks for a save when a labelled parent ends with children, which keeps this
-     * window small. A reused pid (same tid, other start time) never matches a saved entry. After a
+     * {@link #stateVersion()} asks for a save when a labelled process ends, which keeps this window small.
+     * A reused pid (same tid, other start time) never matches a saved entry. After a
      * reboot ({@code bootId} differs) nothing matches: every object ends.
      *
      * <p>A saved object left with no live member gets its drop record now. Its {@code opid} is the last

@@ -41,6 +41,11 @@ final class ContidFixture {
 
     ContidFixture(TaskTable table, ContidSettings settings) {
         this.table = table;
+        // A table scanned from another fixture's "kernel": allocate pids and start times after its tasks.
+        table.forEachProcess(p -> table.forEachThread(p.tgid(), t -> {
+            nextPid = Math.max(nextPid, t.tid() + 1);
+            ticks = Math.max(ticks, t.startTime() + 1);
+        }));
         if (table.process(1) == null) {
             seed(1, 0, ROOT, "systemd");
         }

@@ -508,6 +508,6 @@ class ContidRegistryTest {
         f.fork(t);
         assertThat(f.registry.stateVersion()).as("forks are recovered from /proc").isEqualTo(v1);
         f.exit(t);
-        assertThat(f.registry.stateVersion()).as("a labelled parent ended with children").isGreaterThan(v1);
+        assertThat(f.registry.stateVersion()).as("a labelled process ended").isGreaterThan(v1);
     }
 }
