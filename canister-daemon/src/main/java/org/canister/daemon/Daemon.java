@@ -193,12 +193,8 @@ public final class Daemon implements AutoCloseable {
         } catch (Exception e) {
             log.println("canister: unmount failed: " + e.getMessage());
         }
-        try {
-            if (trackerRunner != null) {
-                trackerRunner.close();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (trackerRunner != null) {
+            trackerRunner.close();
         }
         closed.countDown();
     }

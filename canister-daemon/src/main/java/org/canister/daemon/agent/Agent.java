@@ -14,6 +14,6 @@ public interface Agent extends AutoCloseable {
 
     /** Called once on the agent's own thread after the last doWork. */
     @Override
-    default void close() throws Exception {
+    default void close() {
     }
 }

@@ -52,7 +52,7 @@ public final class AgentRunner implements AutoCloseable {
         } finally {
             try {
                 agent.close();
-            } catch (Exception e) {
+            } catch (RuntimeException e) {
                 errorHandler.accept(e);
             }
             done.countDown();
@@ -65,11 +65,19 @@ public final class AgentRunner implements AutoCloseable {
 
     /** Stops the loop and waits up to 5 s for the agent to close itself. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         running = false;
-        if (!done.await(5, TimeUnit.SECONDS)) {
-            thread.interrupt();
-            done.await(2, TimeUnit.SECONDS);
+        boolean interrupted = false;
+        try {
+            if (!done.await(5, TimeUnit.SECONDS)) {
+                thread.interrupt();
+                done.await(2, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            interrupted = true;
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 }
