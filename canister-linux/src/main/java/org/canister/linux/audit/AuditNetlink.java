@@ -51,15 +51,23 @@ public final class AuditNetlink implements AutoCloseable {
     /** Datagrams one {@link #receive} call drains at most, so the caller's duty cycle keeps turning. */
     static final int MAX_DATAGRAMS_PER_RECEIVE = 4096;
 
+    /** AUDIT_REPLACE: the kernel's liveness probe of the registered daemon (payload: the new pid). */
+    static final int AUDIT_REPLACE = 1329;
+
     private static final int EPERM = 1;
     private static final int EEXIST = 17;
     private static final int ETIMEDOUT = 110;
     private static final int ENOBUFS = 105;
     private static final int ECONNREFUSED = 111;
 
-    /** Counters since the socket was opened. */
+    /**
+     * Counters since the socket was opened: datagrams received; records handed out; datagrams
+     * ignored because a process other than the kernel sent them; receive overruns (ENOBUFS);
+     * malformed messages or records; datagrams larger than the receive buffer; control messages
+     * that answered no pending request; datagrams read with the unicast length quirk.
+     */
     public record Counters(long datagrams, long records, long spoofed, long overruns, long malformed,
-                           long truncated, long ignored) {
+                           long truncated, long ignored, long unicastQuirk) {
     }
 
     private final int fd;
@@ -79,6 +87,7 @@ public final class AuditNetlink implements AutoCloseable {
     private long malformed;
     private long truncated;
     private long ignored;
+    private long unicastQuirk;
 
     private AuditNetlink(int fd, boolean multicast) {
         this.fd = fd;
@@ -285,7 +294,7 @@ public final class AuditNetlink implements AutoCloseable {
 
     /** Counters since open. */
     public Counters counters() {
-        return new Counters(datagrams, records, spoofed, overruns, malformed, truncated, ignored);
+        return new Counters(datagrams, records, spoofed, overruns, malformed, truncated, ignored, unicastQuirk);
     }
 
     /** The socket descriptor (for an agent's poll set). */
@@ -454,6 +463,9 @@ public final class AuditNetlink implements AutoCloseable {
                 } else {
                     ignored++;
                 }
+            } else if (type == AUDIT_REPLACE) {
+                // the kernel probing whether we are alive before refusing another daemon: nothing to answer
+                ignored++;
             } else if (isRecordType(type)) {
                 buf.get(off, scratch, 0, len);
                 AuditRecord r = AuditRecordText.tryParse(type, scratch, 0, len);
@@ -474,6 +486,9 @@ public final class AuditNetlink implements AutoCloseable {
         });
         if (result.malformed()) {
             malformed++;
+        }
+        if (result.quirk()) {
+            unicastQuirk++;
         }
         return delivered[0];
     }
