@@ -354,4 +354,25 @@ class AuditNetlinkRootTest {
             assertThat(first.status().pid()).isZero();
         }
     }
+
+    @Test
+    void shouldIgnoreRecordsSentByAnotherProcessPort() {
+        try (AuditNetlink victim = AuditNetlink.open()) {
+            victim.status(); // the first send binds the socket to a port id
+            int port = Libc.getsocknameNetlink(victim.fd());
+            int forger = Libc.socket(Libc.AF_NETLINK, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC, Libc.NETLINK_AUDIT);
+            try {
+                byte[] text = "audit(1700000000.000:1): forged=1".getBytes(StandardCharsets.ISO_8859_1);
+                byte[] msg = AuditNetlinkCodec.request(AuditTypes.SYSCALL, 1, text);
+                Libc.sendtoNetlink(forger, msg, 0, msg.length, 0, port, 0);
+            } finally {
+                Libc.close(forger);
+            }
+            List<AuditRecord> got = new ArrayList<>();
+            victim.receive(got::add, 1000);
+
+            assertThat(got).isEmpty();
+            assertThat(victim.counters().spoofed()).isEqualTo(1);
+        }
+    }
 }
