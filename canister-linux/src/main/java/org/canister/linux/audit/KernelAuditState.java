@@ -1,0 +1,249 @@
+package org.canister.linux.audit;
+
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import org.canister.core.audit.AuditRule;
+import org.canister.core.audit.AuditRuleCommand;
+import org.canister.core.audit.AuditRuleData;
+import org.canister.core.audit.AuditRuleFields;
+import org.canister.core.audit.AuditStatusField;
+import org.canister.core.audit.RuleField;
+import org.canister.core.audit.SyscallMask;
+import org.canister.linux.ErrnoException;
+
+/**
+ * Remembers the kernel audit state Canister found and undoes every change it makes through this
+ * object (DESIGN.md "Safety rules": restore {@code enabled}, {@code pid}, {@code rate_limit},
+ * {@code backlog_limit}, {@code backlog_wait_time} and the rules the daemon added).
+ *
+ * <ul>
+ *   <li>Status fields changed through {@link #set} are set back to their snapshot values on
+ *       {@link #close()}, {@code enabled} last (a locked {@code enabled 2} cannot be undone: the
+ *       kernel refuses every change until reboot).</li>
+ *   <li>Rules added through {@link #addRule} are deleted; rules that were loaded before and that
+ *       Canister deleted ({@code -D}, {@code -d}) are loaded again, in their original order.</li>
+ *   <li>If {@link #registerAsDaemon()} made this process the audit daemon, the pid is set back to 0
+ *       first, so audit is never left pointed at a dead reader.</li>
+ * </ul>
+ * Restoration goes on past individual failures and reports them together at the end.
+ */
+public final class KernelAuditState implements AutoCloseable {
+
+    private static final int ENOENT = 2;
+    private static final int EEXIST = 17;
+
+    private final AuditNetlink netlink;
+    private final AuditStatus original;
+    private final EnumSet<AuditStatusField> changed = EnumSet.noneOf(AuditStatusField.class);
+    /** Rules we added, in the form sent (without PREPEND), in order. */
+    private final List<AuditRule> added = new ArrayList<>();
+    /** Rules that were loaded before us and that we deleted, as the kernel listed them. */
+    private final List<byte[]> removed = new ArrayList<>();
+    private boolean closed;
+
+    private KernelAuditState(AuditNetlink netlink, AuditStatus original) {
+        this.netlink = netlink;
+        this.original = original;
+    }
+
+    /** Takes the snapshot (AUDIT_GET) that {@link #close()} restores. */
+    public static KernelAuditState snapshot(AuditNetlink netlink) {
+        return new KernelAuditState(netlink, netlink.status());
+    }
+
+    /** The status found at snapshot time. */
+    public AuditStatus original() {
+        return original;
+    }
+
+    /** The netlink client used for changes. */
+    public AuditNetlink netlink() {
+        return netlink;
+    }
+
+    /** AUDIT_SET of one field, to be restored on close. */
+    public void set(AuditStatusField field, long value) {
+        netlink.set(field, value);
+        changed.add(field);
+    }
+
+    /** Registers this process as the audit daemon; undone first on close. */
+    public void registerAsDaemon() {
+        netlink.registerAsDaemon();
+    }
+
+    /** Adds a rule, to be deleted on close. */
+    public void addRule(AuditRule rule) {
+        netlink.addRule(rule);
+        added.add(rule.withoutPrepend());
+    }
+
+    /** Deletes a rule: ours is forgotten, one loaded before us is re-added on close. */
+    public void deleteRule(AuditRule rule) {
+        AuditRule kernelForm = rule.withoutPrepend();
+        netlink.deleteRule(kernelForm);
+        if (!forgetAdded(kernelForm)) {
+            removed.add(AuditRuleData.encode(kernelForm));
+        }
+    }
+
+    /**
+     * {@code -D [-k key]}: deletes every loaded rule, or those whose key text contains {@code key}
+     * (auditctl's {@code key_match} is a substring test); rules loaded before us are re-added on close.
+     */
+    public void deleteAllRules(String key) {
+        List<byte[]> listed = netlink.listRuleData();
+        for (byte[] data : listed) {
+            AuditRule rule = AuditRuleData.decode(data);
+            if (key != null && !keyMatches(rule, key)) {
+                continue;
+            }
+            netlink.deleteRuleData(data, rule.toString());
+            if (!forgetAdded(rule)) {
+                removed.add(data);
+            }
+        }
+    }
+
+    /** Removes one of our added rules that the kernel would list as {@code listed}; false when none is ours. */
+    private boolean forgetAdded(AuditRule listed) {
+        for (int i = 0; i < added.size(); i++) {
+            if (sameKernelRule(added.get(i), listed)) {
+                added.remove(i);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether two rules are the same rule to the kernel. The kernel clears the syscall-class bits
+     * (the top 16 bits of mask word 63, kernel/auditfilter.c audit_to_entry_common) after
+     * expanding them, so a rule listed back after {@code -S all} differs there from what was sent.
+     */
+    static boolean sameKernelRule(AuditRule a, AuditRule b) {
+        if (a.filter() != b.filter() || a.action() != b.action() || !a.fields().equals(b.fields())) {
+            return false;
+        }
+        for (int w = 0; w < SyscallMask.WORDS; w++) {
+            int x = a.syscalls().word(w);
+            int y = b.syscalls().word(w);
+            if (w == SyscallMask.WORDS - 1) {
+                x &= 0xFFFF;
+                y &= 0xFFFF;
+            }
+            if (x != y) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean keyMatches(AuditRule rule, String key) {
+        for (RuleField f : rule.fields()) {
+            if (f.field() == AuditRuleFields.FILTERKEY && f.text().contains(key)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Applies parsed rules-file commands in order.
+     *
+     * @return warnings, and failures skipped because of {@code -i}/{@code -c}, one message each
+     * @throws ErrnoException the first kernel refusal (unless {@code -i}/{@code -c} came earlier),
+     *                        naming the line
+     */
+    public List<String> apply(List<AuditRuleCommand> commands) {
+        List<String> notes = new ArrayList<>();
+        boolean ignoreErrors = false;
+        for (AuditRuleCommand c : commands) {
+            try {
+                switch (c) {
+                    case AuditRuleCommand.AddRule a -> addRule(a.rule());
+                    case AuditRuleCommand.DeleteRule d -> deleteRule(d.rule());
+                    case AuditRuleCommand.DeleteAllRules d -> deleteAllRules(d.key());
+                    case AuditRuleCommand.SetStatus s -> set(s.field(), s.value());
+                    case AuditRuleCommand.IgnoreErrors i -> ignoreErrors = true;
+                    case AuditRuleCommand.Warning w -> notes.add("audit rules line " + w.line() + ": " + w.message());
+                }
+            } catch (ErrnoException e) {
+                ErrnoException named = new ErrnoException("audit rules line " + c.line() + ": " + e.call(), e.errno());
+                if (!ignoreErrors) {
+                    throw named;
+                }
+                notes.add(named.getMessage());
+            }
+        }
+        return notes;
+    }
+
+    /** The rules added through this object and still loaded. */
+    public List<AuditRule> addedRules() {
+        return List.copyOf(added);
+    }
+
+    /**
+     * Restores the snapshot: unregisters the daemon pid (if we registered it), deletes our rules,
+     * re-adds the rules we deleted, and sets the changed status fields back ({@code enabled} last).
+     *
+     * @throws ErrnoException the first failure, with later ones attached as suppressed
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        List<RuntimeException> failures = new ArrayList<>();
+        try {
+            netlink.unregisterAsDaemon();
+        } catch (RuntimeException e) {
+            failures.add(e);
+        }
+        for (int i = added.size() - 1; i >= 0; i--) {
+            try {
+                netlink.deleteRule(added.get(i));
+            } catch (ErrnoException e) {
+                if (e.errno() != ENOENT) { // someone else already deleted it
+                    failures.add(e);
+                }
+            } catch (RuntimeException e) {
+                failures.add(e);
+            }
+        }
+        added.clear();
+        for (byte[] data : removed) {
+            try {
+                netlink.addRuleData(data, AuditRuleData.decode(data).toString());
+            } catch (ErrnoException e) {
+                if (e.errno() != EEXIST) { // someone else already re-added it
+                    failures.add(e);
+                }
+            } catch (RuntimeException e) {
+                failures.add(e);
+            }
+        }
+        removed.clear();
+        for (AuditStatusField f : List.of(AuditStatusField.BACKLOG_WAIT_TIME, AuditStatusField.BACKLOG_LIMIT,
+                AuditStatusField.RATE_LIMIT, AuditStatusField.FAILURE, AuditStatusField.ENABLED)) {
+            if (changed.contains(f)) {
+                try {
+                    netlink.set(f, original.get(f));
+                } catch (RuntimeException e) {
+                    failures.add(e);
+                }
+            }
+        }
+        changed.clear();
+        if (!failures.isEmpty()) {
+            RuntimeException first = failures.get(0);
+            for (int i = 1; i < failures.size(); i++) {
+                first.addSuppressed(failures.get(i));
+            }
+            throw first;
+        }
+    }
+}
