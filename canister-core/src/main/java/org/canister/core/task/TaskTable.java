@@ -78,6 +78,16 @@ public final class TaskTable {
     private final IntObjectMap<Task> strayThreads = new IntObjectMap<>();
     /** ppid -> placeholder heading processes whose parent is not known yet. */
     private final IntObjectMap<Task> strayChildren = new IntObjectMap<>();
+    /**
+     * Exits of tasks not (yet) known, by tid, with their event time. The proc connector sends the
+     * fork event from the parent after wake_up_new_task(), so on another CPU the child can exec, exit
+     * and have its exit delivered first. A fork that follows such an exit within
+     * {@link #EARLY_EXIT_WINDOW_NS} is applied and then ended at once, instead of leaving a task the
+     * table would believe alive forever.
+     */
+    private final IntObjectMap<long[]> earlyExits = new IntObjectMap<>();
+    private long earlyExitsMatched;
+    static final long EARLY_EXIT_WINDOW_NS = 5_000_000_000L;
 
     private final Interner<Credentials> credentials = new Interner<>(INTERN_LIMIT);
     private final Interner<Namespaces> namespaces = new Interner<>(INTERN_LIMIT);
@@ -277,6 +287,17 @@ public final class TaskTable {
 
     /** Drop tombstones older than the grace period; returns how many were removed. */
     public int expireTombstones(long nowNs) {
+        if (earlyExits.size() > 0) {
+            IntArrayList stale = new IntArrayList();
+            earlyExits.forEach((tid, v) -> {
+                if (nowNs - v[1] > EARLY_EXIT_WINDOW_NS) {
+                    stale.add(tid);
+                }
+            });
+            for (int i = 0; i < stale.size; i++) {
+                earlyExits.remove(stale.items[i]);
+            }
+        }
         int removed = 0;
         Task t;
         while ((t = tombstoneQueue.pollExpired(nowNs)) != null) {
@@ -395,6 +416,13 @@ public final class TaskTable {
         }
         child.flags = (byte) flags;
         insert(child, source, true);
+        long[] early = earlyExits.remove(tid);
+        if (early != null && early[0] == tgid && now - early[1] < EARLY_EXIT_WINDOW_NS && early[1] - now < EARLY_EXIT_WINDOW_NS) {
+            // This child's exit overtook its fork event: it is already gone.
+            earlyExitsMatched++;
+            exitTask(child, early[1]);
+            return;
+        }
         if (!isProcess) {
             Task leader = process(tgid);
             if (leader != null && leader.ppid != f.parentTgid() && (leader.flags & F_PPID_PROVISIONAL) != 0) {
@@ -436,9 +464,15 @@ public final class TaskTable {
         Task t = tasks.get(e.tid());
         if (t == null || !t.isAlive() || t.tgid != e.tgid()) {
             unknownTaskEvents++;
+            earlyExits.put(e.tid(), new long[] {e.tgid(), e.timeNs()});
             return;
         }
         exitTask(t, e.timeNs());
+    }
+
+    /** Fork events matched with an exit that had arrived before them (see {@link #earlyExits}). */
+    public long earlyExitsMatched() {
+        return earlyExitsMatched;
     }
 
     private void uidChange(TaskEvent.UidChange u) {
@@ -816,6 +850,19 @@ public final class TaskTable {
     private void notifyExit(Task t, boolean processEnded, long now) {
         for (TaskListener l : listeners) {
             l.onTaskExit(t, processEnded, now);
+        }
+    }
+
+    /** A growable int list for the rare pruning pass (no boxing). */
+    private static final class IntArrayList {
+        int[] items = new int[16];
+        int size;
+
+        void add(int v) {
+            if (size == items.length) {
+                items = Arrays.copyOf(items, size * 2);
+            }
+            items[size++] = v;
         }
     }
 }
