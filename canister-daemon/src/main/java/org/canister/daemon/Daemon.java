@@ -21,6 +21,7 @@ import org.canister.core.task.TaskTable;
 import org.canister.daemon.agent.AgentRunner;
 import org.canister.daemon.cli.Main;
 import org.canister.daemon.config.CanisterConfig;
+import org.canister.daemon.contid.ContidService;
 import org.canister.daemon.doctor.Doctor;
 import org.canister.daemon.doctor.Facility;
 import org.canister.daemon.fuse.FuseServer;
@@ -49,6 +50,7 @@ public final class Daemon implements AutoCloseable {
     private ProcTrackerAgent tracker;
     private AgentRunner trackerRunner;
     private FuseServer fuse;
+    private ContidService contid;
     private boolean closing;
 
     /** A start that cannot go on: one sentence naming the cause and the fix. */
@@ -108,14 +110,18 @@ public final class Daemon implements AutoCloseable {
         tracker = new ProcTrackerAgent(connector, procFs, tasks, modelLock);
         // The connector is open before the scan: events racing with it wait in the socket.
         tracker.seed(System.nanoTime());
+        // Between seed and live events: the registry attaches and reconciles its saved state.
+        contid = ContidService.start(config, tasks, modelLock, log);
         trackerRunner = new AgentRunner(tracker, 0, this::agentError).start();
 
         ProcDirectory proc = new ProcDirectory(tasks, modelLock);
         PsTable ps = new PsTable(tasks, modelLock);
+        contid.install(proc, ps);
         StaticDirectory root = StaticDirectory.builder()
                 .put("status", SnapshotFile.readOnly(this::statusJson))
                 .put("ps", SnapshotFile.readOnly(ps))
                 .put("proc", proc)
+                .put(ContidService.CONTAINERS_FILE, contid.containersFile())
                 .build();
         Path mount = config.daemon().mount();
         try {
@@ -176,6 +182,9 @@ public final class Daemon implements AutoCloseable {
         if (trackerRunner != null) {
             counters.put("agent_errors", trackerRunner.errors());
         }
+        if (contid != null) {
+            contid.addCounters(counters);
+        }
         s.put("counters", counters);
         try {
             return json.writeValueAsString(s) + "\n";
@@ -205,12 +214,20 @@ public final class Daemon implements AutoCloseable {
         if (trackerRunner != null) {
             trackerRunner.close();
         }
+        if (contid != null) {
+            contid.close();
+        }
         closed.countDown();
     }
 
     /** For tests: the model under its lock. */
     public TaskTable tasksForTest() {
         return tasks;
+    }
+
+    /** Audit container IDs (registry, files, log, state); null before start completed. */
+    public ContidService contid() {
+        return contid;
     }
 
     public ReentrantLock modelLock() {

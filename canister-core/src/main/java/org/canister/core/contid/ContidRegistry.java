@@ -172,6 +172,27 @@ public final class ContidRegistry {
      */
     public ContidOutcome set(Caller writer, LoginIds login, int targetPid, long targetStartTime, long contid,
                              long wallClockMs) {
+        return set(writer, login, targetPid, targetStartTime, contid, wallClockMs, false);
+    }
+
+    /**
+     * {@link #set(Caller, LoginIds, int, long, long, long)} for a target that may already run several
+     * threads, all of which are labelled together: Canister's choice for OCI runtimes whose container
+     * init is a Go program ({@code runc init} runs about five runtime threads when the
+     * {@code createRuntime} hook fires, so v11's thread rule would refuse every runc container). The
+     * v11 rule exists because one thread's label would leave its siblings unlabelled; labelling every
+     * live thread of the group at once, under the model lock, keeps the group consistent, and threads
+     * created later copy the leader's label. A thread target and a target with a live child are still
+     * EBUSY; every other check is unchanged. The daemon calls this only when the writer acts for the
+     * runtime that spawned it (see the daemon's {@code audit_containerid_runtime} file).
+     */
+    public ContidOutcome setThreadGroup(Caller writer, LoginIds login, int targetPid, long targetStartTime,
+                                        long contid, long wallClockMs) {
+        return set(writer, login, targetPid, targetStartTime, contid, wallClockMs, true);
+    }
+
+    private ContidOutcome set(Caller writer, LoginIds login, int targetPid, long targetStartTime, long contid,
+                              long wallClockMs, boolean wholeThreadGroup) {
         Task orch = table.process(writer.tgid());
         AuditSubject subject = subject(writer, orch, login);
         String requested = ContidValue.format(contid);
@@ -201,7 +222,7 @@ public final class ContidRegistry {
             return refuseSet(Errno.EBUSY, "task " + targetPid + " is a thread of process " + opid
                     + "; label the process before it starts threads", opid, requested, oldChain, subject, wallClockMs);
         }
-        if (target.liveThreads() > 1) {
+        if (target.liveThreads() > 1 && !wholeThreadGroup) {
             return refuseSet(Errno.EBUSY, "process " + opid + " already runs " + target.liveThreads()
                     + " threads; label it before it starts threads", opid, requested, oldChain, subject, wallClockMs);
         }
@@ -266,6 +287,23 @@ public final class ContidRegistry {
         if (old != null && leave(old)) {
             // Possible only through injection/nesting: the relabelled task was the old container's last.
             events.add(dropEvent(opid, old, wallClockMs));
+        }
+        if (wholeThreadGroup && target.liveThreads() > 1) {
+            final ContidObject newLabel = label;
+            List<Task> siblings = new ArrayList<>(target.liveThreads());
+            table.forEachThread(opid, t -> {
+                if (t != target && t.isAlive() && t.containerLabel() != newLabel) {
+                    siblings.add(t);
+                }
+            });
+            for (Task t : siblings) {
+                ContidObject tOld = labelOf(t);
+                t.setContainerLabel(newLabel);
+                newLabel.members++;
+                if (tOld != null && leave(tOld)) {
+                    events.add(dropEvent(opid, tOld, wallClockMs));
+                }
+            }
         }
         String how = existing != null ? "joined container " : "created container ";
         return new ContidOutcome(null, "process " + opid + " " + how + label.chain(), events);
