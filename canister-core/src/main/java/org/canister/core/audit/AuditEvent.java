@@ -23,7 +23,12 @@ public record AuditEvent(AuditStamp stamp, List<AuditRecord> records, Completion
         /** Pushed out, incomplete, because too many events were in flight; counted, never dropped. */
         EVICTED,
         /** Emitted, incomplete, by an explicit flush (shutdown). */
-        FLUSHED
+        FLUSHED,
+        /**
+         * Made whole by the daemon itself (CONTAINER_OP, SET_CAPCONTID, DAEMON_ERR ...), with a
+         * daemon-generated stamp: never assembled from kernel records.
+         */
+        ORIGINATED
     }
 
     public AuditEvent {
@@ -33,18 +38,24 @@ public record AuditEvent(AuditStamp stamp, List<AuditRecord> records, Completion
         }
     }
 
-    /** The first record of the given type, or {@code null}. */
+    /** The first Linux-numbered record of the given type, or {@code null}. */
     public AuditRecord first(int type) {
         for (AuditRecord r : records) {
-            if (r.type() == type) {
+            if (r.is(type)) {
                 return r;
             }
         }
         return null;
     }
 
-    /** Whether the event is known to be whole (closed by EOE or by a last-record type). */
+    /** Whether the event is known to be whole (closed by EOE or by a last-record type, or made by the daemon). */
     public boolean complete() {
-        return completion == Completion.EOE || completion == Completion.LAST_RECORD;
+        return completion == Completion.EOE || completion == Completion.LAST_RECORD
+                || completion == Completion.ORIGINATED;
+    }
+
+    /** The same event with other records (annotation, filtering); stamp and completion stay. */
+    public AuditEvent withRecords(List<AuditRecord> newRecords) {
+        return new AuditEvent(stamp, newRecords, completion);
     }
 }

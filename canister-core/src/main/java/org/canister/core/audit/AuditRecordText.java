@@ -129,6 +129,11 @@ public final class AuditRecordText {
             throw new CanisterException(Errno.EINVAL, "audit log line has no msg= field: " + preview(s));
         }
         String name = s.substring(5, sp);
+        int canister = CanisterTypes.number(name);
+        if (canister >= 0) {
+            AuditRecord r = parse(canister, s.substring(sp + 5));
+            return AuditRecord.canister(canister, r.stamp(), r.body());
+        }
         int type = AuditTypes.number(name);
         if (type < 0) {
             throw new CanisterException(Errno.EINVAL, "audit log line has unknown record type '" + name + "'");
@@ -146,17 +151,35 @@ public final class AuditRecordText {
         return appendTo(new StringBuilder(80 + r.body().length()), r, node).toString();
     }
 
-    /** Appends the RAW line (no newline) to {@code out}. */
+    /** Appends the RAW line (no newline) to {@code out}, Canister types by name. */
     public static StringBuilder appendTo(StringBuilder out, AuditRecord r, String node) {
+        return appendTo(out, r, node, CanisterTypes.Naming.NAMES);
+    }
+
+    /**
+     * Appends the RAW line (no newline) to {@code out}; Canister-numbered types are named by
+     * {@code naming} (spec req. 13: never a bare 1336).
+     */
+    public static StringBuilder appendTo(StringBuilder out, AuditRecord r, String node, CanisterTypes.Naming naming) {
         if (node != null) {
             out.append("node=").append(node).append(' ');
         }
-        out.append("type=").append(AuditTypes.displayName(r.type())).append(" msg=");
+        out.append("type=").append(typeName(r, naming)).append(" msg=");
         r.stamp().appendTo(out).append(':');
         if (!r.body().isEmpty()) {
             out.append(' ').append(r.body());
         }
         return out;
+    }
+
+    /**
+     * What follows {@code type=}: the auditd 3.0.9 name of a Linux-numbered type (or
+     * {@code UNKNOWN[n]}), or the {@link CanisterTypes} name under {@code naming}.
+     */
+    public static String typeName(AuditRecord r, CanisterTypes.Naming naming) {
+        return r.numbering() == AuditRecord.Numbering.CANISTER
+                ? CanisterTypes.displayName(r.type(), naming)
+                : AuditTypes.displayName(r.type());
     }
 
     /** The kernel payload text {@code audit(...): body} of a record. */

@@ -36,6 +36,8 @@ public final class AuditTypes {
     public static final int LAST_USER_MSG = 1199;
     /** AUDIT_DAEMON_START. */
     public static final int DAEMON_START = 1200;
+    /** AUDIT_DAEMON_RESUME (auditd 3.0.9 name): a suspended log writes again. */
+    public static final int DAEMON_RESUME = 1206;
     /** AUDIT_DAEMON_ERR (auditd 3.0.9 name); Canister's loss records use it (spec 6.2 req. 16). */
     public static final int DAEMON_ERR = 1209;
     /** AUDIT_FIRST_EVENT: first kernel event type that may belong to a multi-record event. */

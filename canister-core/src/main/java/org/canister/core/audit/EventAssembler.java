@@ -185,6 +185,7 @@ public final class EventAssembler {
             case TIMEOUT -> timedOut++;
             case EVICTED -> evicted++;
             case FLUSHED -> flushed++;
+            case ORIGINATED -> throw new IllegalStateException("the assembler never originates events");
         }
         sink.onEvent(new AuditEvent(stamp, recs, completion));
     }
