@@ -3,7 +3,6 @@ package org.canister.daemon;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -124,12 +123,8 @@ public final class Daemon implements AutoCloseable {
                 .put(ContidService.CONTAINERS_FILE, contid.containersFile())
                 .build();
         Path mount = config.daemon().mount();
-        try {
-            Files.createDirectories(mount);
-        } catch (IOException e) {
-            throw new StartupException("cannot create the mount point " + mount + ": " + e.getMessage()
-                    + "; choose another with --mount");
-        }
+        // FuseServer.mount creates the mount point, after clearing a dead mount a kill -9 left there
+        // (creating it here first fails on such a mount with ENOTCONN).
         try {
             fuse = FuseServer.mount(new ControlFs(root), mount);
         } catch (org.canister.core.CanisterException e) {

@@ -120,8 +120,9 @@ public final class OciHookCommand implements Callable<Integer> {
             LockSupport.parkNanos(20_000_000L);
         }
         System.err.println("canister oci-hook: container " + state.id() + ": container ID " + id + " still has " + live
-                + " live task(s) " + timeoutMs + " ms after the container stopped, so no drop record was written yet; "
-                + "find them with: canister ps | grep " + id);
+                + " live task(s) " + timeoutMs + " ms after the container stopped, so no drop record was written yet: "
+                + "processes of this container outlived it, or another container uses the same ID (the ID was then "
+                + "refused at createRuntime); find them with: canister ps | grep " + id);
         return 1;
     }
 
