@@ -1,0 +1,424 @@
+package org.canister.daemon.audit;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
+import org.canister.core.CanisterException;
+import org.canister.core.audit.AuditEvent;
+import org.canister.core.audit.AuditRuleCommand;
+import org.canister.core.audit.AuditRules;
+import org.canister.core.audit.AuditStatusField;
+import org.canister.core.audit.CanisterTypes;
+import org.canister.core.audit.EventAssembler;
+import org.canister.core.audit.annotate.ContidAnnotator;
+import org.canister.core.audit.filter.EventFilter;
+import org.canister.core.task.TaskTable;
+import org.canister.daemon.agent.AgentRunner;
+import org.canister.daemon.config.CanisterConfig;
+import org.canister.linux.ErrnoException;
+import org.canister.linux.audit.AuditNetlink;
+import org.canister.linux.audit.AuditStatus;
+import org.canister.linux.audit.HostAuditFacts;
+import org.canister.linux.audit.KernelAuditState;
+
+/**
+ * The audit pipeline in the running daemon: the kernel link (registered audit daemon or multicast
+ * reader), the rules file, the {@link AuditAgent} on its own thread, the {@link AuditRouter} and its
+ * sinks, and the metrics endpoint.
+ *
+ * <h2>Kernel state (DESIGN.md "Safety rules")</h2>
+ * Everything is changed through one {@link KernelAuditState} and undone by {@link #close()}:
+ * registration (unicast: AUDIT_SET pid, undone first so audit never points at a dead reader),
+ * {@code backlog_limit} and {@code backlog_wait_time} (unicast only; multicast leaves auditd's
+ * settings alone), {@code enabled} (set to 1 while running when it was 0, restored on exit: Canister
+ * never leaves audit enabled), and the rules file's rules (deleted; rules it deleted are re-added).
+ * A rules file with {@code -e 2} is refused unless {@code audit.allow-immutable}: it would lock audit
+ * until reboot, and nothing could be restored.
+ *
+ * <p>Startup order: sinks, router, control socket and snapshot, event socket (unicast: register;
+ * EEXIST fails with the hint to use multicast mode), backlog settings, {@code enabled}, rules, then
+ * the reader thread. Close runs it backwards after the reader stopped.
+ */
+public final class AuditService implements AutoCloseable {
+
+    private final CanisterConfig.Audit settings;
+    private final PrintStream log;
+    private AuditRouter router;
+    private AuditNetlink control;
+    private AuditNetlink events;
+    private KernelAuditState state;
+    private AuditAgent agent;
+    private AgentRunner runner;
+    private MetricsServer metrics;
+    private String metricsError;
+    private Path rulesLoaded;
+    private int rulesAdded;
+    private boolean closed;
+
+    private AuditService(CanisterConfig.Audit settings, PrintStream log) {
+        this.settings = settings;
+        this.log = log;
+    }
+
+    /**
+     * Starts the pipeline. With {@code audit.mode: off} only the router and its sinks run (the
+     * contid registry's records still need a writer).
+     *
+     * @param tasks  the process tree the annotator reads, under {@code lock}
+     * @param stamps stamps for the daemon's own records (shared with the contid registry)
+     * @throws IllegalStateException one sentence naming the cause and the fix; whatever was set up is undone
+     */
+    public static AuditService start(CanisterConfig config, TaskTable tasks, Lock lock, DaemonStamps stamps,
+                                     PrintStream log) {
+        AuditService s = new AuditService(config.audit(), log);
+        try {
+            s.startAll(config, tasks, lock, stamps);
+            return s;
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    private void startAll(CanisterConfig config, TaskTable tasks, Lock lock, DaemonStamps stamps) {
+        CanisterConfig.Audit a = settings;
+        router = startRouter(config, stamps, log);
+        if (!a.mode().equals("off")) {
+            startKernelLink(tasks, lock, stamps);
+        }
+        int port = config.metrics().port();
+        if (port > 0) {
+            try {
+                metrics = MetricsServer.start(config.metrics().bind(), port, this::metricsText);
+            } catch (IOException e) {
+                // Metrics are an aid, not the audit trail: say so and run on.
+                metricsError = "cannot serve metrics on " + config.metrics().bind() + ":" + port + ": " + e.getMessage();
+                log.println("canister: " + metricsError + " (set metrics.port to a free port, or 0)");
+            }
+        }
+    }
+
+    /** The router and its sinks as configured (also used alone, e.g. by tests). */
+    public static AuditRouter startRouter(CanisterConfig config, DaemonStamps stamps, PrintStream log) {
+        CanisterConfig.Audit a = config.audit();
+        CanisterTypes.Naming naming = a.canisterNaming();
+        Path logDir = config.daemon().logDir();
+        LogPolicy policy = LogPolicy.of(a);
+        RotatingLog.ResumeRecord resume = AuditRouter.resumeRecords(stamps, naming);
+        RotatingLog host = null;
+        ContainerLogs containers = null;
+        AuditSocketServer socket = null;
+        try {
+            createDir(logDir);
+            DiskGuard disk = new DiskGuard(logDir, DiskGuard.FreeSpace.STATFS, policy.spaceLeftBytes(), policy.fullBytes());
+            if (a.hostLog().enabled()) {
+                Path file = logDir.resolve(a.logFile());
+                try {
+                    host = RotatingLog.open(file, policy, disk, resume, log);
+                } catch (IOException e) {
+                    throw new IllegalStateException("cannot open the audit log " + file + " (" + e.getMessage()
+                            + "); fix its directory's permissions or choose another with --log-dir or audit.log-file", e);
+                }
+            }
+            if (a.containerLogs().enabled()) {
+                containers = new ContainerLogs(logDir.resolve(a.containerLogs().dir()), policy, disk, resume, log,
+                        a.containerLogs().maxOpen());
+            }
+            if (a.socket().enabled()) {
+                Path path = config.daemon().runDir().resolve(a.socket().path());
+                try {
+                    socket = AuditSocketServer.open(path, mode(a.socket().mode()), a.socket().clientQueue(), log);
+                } catch (IOException e) {
+                    throw new IllegalStateException("cannot serve " + path + ": " + e.getMessage()
+                            + "; stop the other daemon, or set audit.socket.path (or enabled: false)", e);
+                }
+            }
+        } catch (RuntimeException e) {
+            if (host != null) {
+                host.close();
+            }
+            if (containers != null) {
+                containers.close();
+            }
+            throw e;
+        }
+        AuditRouter.Settings rs = new AuditRouter.Settings(naming, a.queueCapacity(),
+                TimeUnit.MILLISECONDS.toNanos(a.fsyncIntervalMs()), filter(a.filters(), "audit.filters"),
+                filter(a.hostLog().filters(), "audit.host-log.filters"),
+                filter(a.containerLogs().filters(), "audit.container-logs.filters"),
+                filter(a.socket().filters(), "audit.socket.filters"), a.containerLogs().ancestors(), a.socket().eoe());
+        return AuditRouter.start(rs, host, containers, socket, stamps, log);
+    }
+
+    private void startKernelLink(TaskTable tasks, Lock lock, DaemonStamps stamps) {
+        CanisterConfig.Audit a = settings;
+        List<AuditRuleCommand> rules = readRules(a);
+        try {
+            control = AuditNetlink.open();
+            state = KernelAuditState.snapshot(control);
+        } catch (ErrnoException e) {
+            throw new IllegalStateException("cannot talk to the kernel audit subsystem (" + e.getMessage()
+                    + "); Canister needs CAP_AUDIT_CONTROL in the initial namespaces, or set audit.mode: off", e);
+        }
+        AuditStatus found = state.original();
+        if (found.enabled() == 2 && !rules.isEmpty()) {
+            throw new IllegalStateException("kernel audit is locked (enabled 2, auditctl -e 2 was run): rules cannot be"
+                    + " loaded until reboot; remove the rules file or reboot");
+        }
+        try {
+            if (a.mode().equals("unicast")) {
+                events = AuditNetlink.open();
+                events.setReceiveBuffer(a.receiveBuffer());
+                try {
+                    events.registerAsDaemon();
+                } catch (ErrnoException e) {
+                    if (e.errno() == 17) {
+                        throw new IllegalStateException(e.getMessage() + ": another audit daemon holds the kernel's"
+                                + " unicast link; stop it, or set audit.mode: multicast in the config to read beside it", e);
+                    }
+                    throw e;
+                }
+                if (a.backlogLimit() >= 0) {
+                    state.set(AuditStatusField.BACKLOG_LIMIT, a.backlogLimit());
+                }
+                if (a.backlogWaitTime() >= 0) {
+                    state.set(AuditStatusField.BACKLOG_WAIT_TIME, a.backlogWaitTime());
+                }
+            } else {
+                events = AuditNetlink.openMulticastReader(a.receiveBuffer());
+            }
+            if (found.enabled() == 0) {
+                state.set(AuditStatusField.ENABLED, 1);
+            }
+            if (!rules.isEmpty()) {
+                for (String note : state.apply(rules)) {
+                    log.println("canister: " + note);
+                }
+                rulesAdded = state.addedRules().size();
+            }
+        } catch (ErrnoException e) {
+            throw new IllegalStateException("kernel audit setup failed: " + e.getMessage(), e);
+        }
+        ContidAnnotator annotator = new ContidAnnotator(tasks, a.containerIdPosition().equals("before")
+                ? ContidAnnotator.Placement.BEFORE : ContidAnnotator.Placement.AFTER);
+        agent = new AuditAgent(events, control, TimeUnit.MILLISECONDS.toNanos(a.endOfEventTimeoutMs()), annotator, lock,
+                stamps, router, TimeUnit.MILLISECONDS.toNanos(a.lostPollMs()));
+        runner = new AgentRunner(agent, 0, t -> log.println("canister: audit reader: " + t)).start();
+        log.println("canister: audit " + a.mode() + (events.isRegisteredDaemon() ? " (registered audit daemon)" : "")
+                + ", receive buffer " + events.receiveBufferBytes() + " bytes"
+                + (rulesLoaded != null ? ", " + rulesAdded + " rules from " + rulesLoaded : ", no rules file"));
+    }
+
+    /** The rules file's commands; a missing default file means no rules, a missing explicit one is an error. */
+    private List<AuditRuleCommand> readRules(CanisterConfig.Audit a) {
+        Path file = a.rulesFile();
+        if (!Files.exists(file)) {
+            return List.of();
+        }
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the audit rules " + file + ": " + e.getMessage(), e);
+        }
+        List<AuditRuleCommand> commands;
+        try {
+            commands = AuditRules.parse(text, new HostAuditFacts());
+        } catch (CanisterException e) {
+            throw new IllegalStateException(file + ": " + e.getMessage() + " (" + e.errno().name() + ")", e);
+        }
+        for (AuditRuleCommand c : commands) {
+            if (c instanceof AuditRuleCommand.SetStatus s && s.field() == AuditStatusField.ENABLED && s.value() == 2
+                    && !a.allowImmutable()) {
+                throw new IllegalStateException(file + " line " + s.line() + ": -e 2 would lock kernel audit until reboot,"
+                        + " so Canister could not restore it on exit; remove it, or set audit.allow-immutable: true");
+            }
+        }
+        rulesLoaded = file;
+        return commands;
+    }
+
+    private static EventFilter filter(List<String> lines, String key) {
+        return EventFilter.parse(lines, key);
+    }
+
+    private static Set<PosixFilePermission> mode(String octal) {
+        int m = Integer.parseInt(octal, 8);
+        StringBuilder b = new StringBuilder(9);
+        String rwx = "rwxrwxrwx";
+        for (int i = 0; i < 9; i++) {
+            b.append((m & (1 << (8 - i))) != 0 ? rwx.charAt(i) : '-');
+        }
+        return PosixFilePermissions.fromString(b.toString());
+    }
+
+    private static void createDir(Path dir) {
+        try {
+            if (!Files.isDirectory(dir)) {
+                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-x---")));
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot create the log directory " + dir + ": " + e.getMessage()
+                    + "; choose another with --log-dir", e);
+        }
+    }
+
+    /** Queues an event from any source (the contid registry's records); never blocks. */
+    public boolean submit(AuditEvent event) {
+        return router.submit(event);
+    }
+
+    /** The router (the single writer of the audit logs and socket). */
+    public AuditRouter router() {
+        return router;
+    }
+
+    /** The kernel reader, or null in mode off. */
+    public AuditAgent agent() {
+        return agent;
+    }
+
+    /** The metrics endpoint, or null. */
+    public MetricsServer metrics() {
+        return metrics;
+    }
+
+    /** Counters for the daemon's {@code status} file. */
+    public void addCounters(Map<String, Object> counters) {
+        AuditRouter.Stats s = router.stats();
+        counters.put("audit_mode", settings.mode());
+        if (agent != null) {
+            counters.put("audit_records_received", agent.recordsReceived());
+            counters.put("audit_events_assembled", agent.eventsAssembled());
+            counters.put("audit_events_annotated", agent.eventsAnnotated());
+            counters.put("audit_kernel_lost", agent.kernelLost());
+            counters.put("audit_socket_overruns", agent.overruns());
+            counters.put("audit_kernel_backlog", agent.kernelBacklog());
+            counters.put("audit_reader_errors", runner.errors());
+        }
+        counters.put("audit_events_filtered", s.filtered());
+        counters.put("audit_queue_dropped", s.queueDropped());
+        counters.put("audit_queued", s.queued());
+        counters.put("audit_host_log_written", s.hostWritten());
+        counters.put("audit_host_log_lost", s.hostLost());
+        counters.put("audit_host_log_errors", s.hostErrors());
+        if (s.hostSuspended() != null) {
+            counters.put("audit_host_log_suspended", s.hostSuspended());
+        }
+        counters.put("audit_container_logs_written", s.containerWritten());
+        counters.put("audit_container_logs_lost", s.containerLost());
+        counters.put("audit_socket_clients", s.socketClients());
+        counters.put("audit_socket_slow_disconnects", s.socketSlowDisconnects());
+        if (metricsError != null) {
+            counters.put("metrics_error", metricsError);
+        }
+    }
+
+    /** The Prometheus text of the pipeline. */
+    public String metricsText() {
+        AuditRouter.Stats s = router.stats();
+        MetricsServer.Text t = new MetricsServer.Text();
+        if (agent != null) {
+            t.metric("canister_audit_records_received_total", "counter", "Records read from the kernel audit socket.",
+                    agent.recordsReceived());
+            t.metric("canister_audit_events_received_total", "counter", "Kernel events assembled from those records.",
+                    agent.eventsAssembled());
+            t.metric("canister_audit_events_annotated_total", "counter", "Events that got CONTAINER_ID records.",
+                    agent.eventsAnnotated());
+            t.metric("canister_audit_kernel_lost_total", "counter",
+                    "Growth of the kernel's lost counter since the daemon started.", agent.kernelLost());
+            t.metric("canister_audit_socket_overruns_total", "counter",
+                    "Receive overruns (ENOBUFS) on the audit netlink socket.", agent.overruns());
+            t.metric("canister_audit_kernel_backlog", "gauge", "Records queued in the kernel at the last poll.",
+                    agent.kernelBacklog());
+            EventAssembler.Stats as = agent.assemblerStats();
+            if (as != null) {
+                t.metric("canister_audit_events_timed_out_total", "counter",
+                        "Events completed by the end-of-event timeout.", as.timedOut());
+            }
+            ContidAnnotator.Stats an = agent.annotatorStats();
+            if (an != null) {
+                t.metric("canister_audit_annotations_via_ppid_total", "counter",
+                        "Subjects attributed through their parent (the proc connector had not reported them yet).",
+                        an.viaPpid());
+                t.metric("canister_audit_unknown_subjects_total", "counter",
+                        "Syscall subjects neither whose pid nor whose ppid the task table knew.", an.unknownSubjects());
+            }
+        }
+        t.metric("canister_audit_events_submitted_total", "counter", "Events queued for the writer, all sources.",
+                s.submitted());
+        t.metric("canister_audit_events_filtered_total", "counter", "Events dropped by audit.filters.", s.filtered());
+        t.metric("canister_audit_queue_dropped_total", "counter", "Events lost because the writer queue was full.",
+                s.queueDropped());
+        t.metric("canister_audit_queue_depth", "gauge", "Events waiting for the writer.", s.queued());
+        String[] sinks = {"host", "containers", "socket"};
+        t.labelled("canister_audit_events_written_total", "counter", "Events written per sink.", "sink", sinks,
+                new long[] {s.hostWritten(), s.containerWritten(), s.socketSent()});
+        t.labelled("canister_audit_events_lost_total", "counter",
+                "Events a sink could not take (suspended log, failed write, slow socket client).", "sink", sinks,
+                new long[] {s.hostLost(), s.containerLost(), s.socketDropped()});
+        t.labelled("canister_audit_sink_errors_total", "counter", "Failed opens, writes and syncs per sink.", "sink",
+                new String[] {"host", "containers"}, new long[] {s.hostErrors(), s.containerErrors()});
+        t.metric("canister_audit_log_suspended", "gauge", "1 while the host log is suspended (disk full, space_left).",
+                s.hostSuspended() == null ? 0 : 1);
+        t.metric("canister_audit_log_rotations_total", "counter", "Rotations of the host log.", s.hostRotations());
+        t.metric("canister_audit_socket_clients", "gauge", "Clients connected to audit.sock.", s.socketClients());
+        t.metric("canister_audit_socket_slow_disconnects_total", "counter",
+                "audit.sock clients disconnected because they fell behind.", s.socketSlowDisconnects());
+        t.metric("canister_audit_loss_records_total", "counter", "DAEMON_ERR op=lost records written by the writer.",
+                s.lossRecords() + (agent == null ? 0 : agent.lossRecords()));
+        return t.toString();
+    }
+
+    /**
+     * Stops the reader, unregisters, deletes the rules it added and restores every kernel setting,
+     * then writes out and closes the sinks. Idempotent; failures are reported, not thrown.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (runner != null) {
+            runner.close();
+        }
+        if (events != null) {
+            try {
+                events.close();
+            } catch (RuntimeException e) {
+                log.println("canister: unregistering the audit daemon failed: " + e.getMessage());
+            }
+        }
+        if (state != null) {
+            try {
+                state.close();
+            } catch (RuntimeException e) {
+                log.println("canister: restoring kernel audit state failed: " + e.getMessage()
+                        + " (check auditctl -s and auditctl -l)");
+            }
+        }
+        if (control != null) {
+            try {
+                control.close();
+            } catch (RuntimeException e) {
+                log.println("canister: closing the audit control socket: " + e.getMessage());
+            }
+        }
+        if (metrics != null) {
+            metrics.close();
+        }
+        if (router != null) {
+            router.close();
+        }
+    }
+}
