@@ -35,6 +35,13 @@ import org.canister.core.collections.IntObjectMap;
  *       exits, and the exec'ing thread takes over the leader's pid and start time; its old tid
  *       disappears without an exit event. The exec event therefore revives an exited leader and retires
  *       every other thread of the group.</li>
+ *   <li>A fork whose child start time the source could not read ({@code -1}) gets its parent's start
+ *       time as a guess: a child cannot start before its parent, so it is a lower bound (0 when the
+ *       parent is unknown too). {@link Task#startTimeGuessed()} says so; the first Refresh with a start
+ *       time at or above the guess is taken as the same task and supplies the real one.</li>
+ *   <li>A process child copies its identity from the task the fork event names as its parent. With
+ *       {@code CLONE_PARENT} the kernel names the forker's parent instead; the Refresh that follows
+ *       the child's exec corrects it.</li>
  * </ul>
  *
  * <h2>Memory (target: at most 512 bytes per tracked task at a million tasks)</h2>
