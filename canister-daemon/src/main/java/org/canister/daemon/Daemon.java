@@ -69,14 +69,7 @@ public final class Daemon implements AutoCloseable {
 
     /** Checks the preconditions, opens the kernel sources, seeds the model, mounts the filesystem. */
     public static Daemon start(CanisterConfig config, PrintStream log) throws StartupException {
-        if (Libc.geteuid() != 0) {
-            throw new StartupException("canister run must run as root (it opens the kernel proc connector and "
-                    + "mounts a FUSE filesystem); run it as root, e.g. sudo ./canister run");
-        }
-        if (!Files.exists(Path.of("/dev/fuse"))) {
-            throw new StartupException("/dev/fuse does not exist, so the control filesystem cannot be served; "
-                    + "load the module with 'modprobe fuse' (or run on a machine with FUSE)");
-        }
+        preflight(Libc.geteuid(), Path.of("/dev/fuse"));
         Daemon d = new Daemon(config, log);
         try {
             d.startAll();
@@ -87,6 +80,18 @@ public final class Daemon implements AutoCloseable {
         } catch (RuntimeException e) {
             d.close();
             throw new StartupException("start failed: " + e.getMessage());
+        }
+    }
+
+    /** The checks before anything is opened: root, and a FUSE device to serve the filesystem on. */
+    static void preflight(int euid, Path devFuse) throws StartupException {
+        if (euid != 0) {
+            throw new StartupException("canister run must run as root (it opens the kernel proc connector and "
+                    + "mounts a FUSE filesystem); run it as root, e.g. sudo ./canister run");
+        }
+        if (!Files.exists(devFuse)) {
+            throw new StartupException(devFuse + " does not exist, so the control filesystem cannot be served; "
+                    + "load the module with 'modprobe fuse' (or run on a machine with FUSE)");
         }
     }
 
@@ -120,7 +125,11 @@ public final class Daemon implements AutoCloseable {
         Path mount = config.daemon().mount();
         // FuseServer.mount creates the mount point, after clearing a dead mount a kill -9 left there
         // (creating it here first fails on such a mount with ENOTCONN).
-        fuse = FuseServer.mount(new ControlFs(root), mount);
+        try {
+            fuse = FuseServer.mount(new ControlFs(root), mount);
+        } catch (org.canister.core.CanisterException e) {
+            throw new StartupException("cannot serve the control filesystem at " + mount + ": " + e.getMessage());
+        }
         log.println("canister: serving " + mount + " (" + liveProcesses() + " processes tracked)");
     }
 

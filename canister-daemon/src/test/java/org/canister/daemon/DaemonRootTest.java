@@ -109,4 +109,15 @@ class DaemonRootTest {
         assertThat(ps.lines().findFirst()).hasValue("PID\tPPID\tUID\tCOMM\tCONTID\tMNTNS\tCGROUP");
         assertThat(ps).contains("\n" + ProcessHandle.current().pid() + "\t");
     }
+
+    @Test
+    void shouldRefuseASecondDaemonOnTheSameMountWithAClearError() throws Exception {
+        CanisterConfig cfg = new ConfigLoader().loadEmbedded().withDaemon(mount, dir.resolve("state2"), dir.resolve("log2"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Daemon.start(cfg,
+                        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)))
+                .isInstanceOf(Daemon.StartupException.class)
+                .hasMessageContaining("cannot serve the control filesystem at " + mount);
+        // the first daemon is untouched
+        assertThat(Files.readString(mount.resolve("status"))).contains("\"version\"");
+    }
 }

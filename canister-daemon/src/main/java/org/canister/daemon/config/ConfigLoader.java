@@ -72,7 +72,9 @@ public final class ConfigLoader {
             CanisterConfig c = mapper.readValue(yaml, CanisterConfig.class);
             return c == null ? new CanisterConfig(null, null) : c;
         } catch (UnrecognizedPropertyException e) {
-            throw new ConfigException("unknown config key '" + path(e) + "' in " + source + " line " + line(e)
+            int line = keyLine(yaml, e);
+            throw new ConfigException("unknown config key '" + path(e) + "' in " + source + " line "
+                    + (line > 0 ? line : line(e))
                     + "; known keys there: " + e.getKnownPropertyIds() + " (check the spelling)");
         } catch (JsonProcessingException e) {
             Throwable root = e;
@@ -97,6 +99,35 @@ public final class ConfigLoader {
             }
         }
         return sb.isEmpty() ? e.getPropertyName() : sb.toString();
+    }
+
+    /**
+     * The line of the offending key itself: Jackson reports where the parser stood after the
+     * value, which is the next line. Walks the key path downwards through the text.
+     */
+    static int keyLine(byte[] yaml, UnrecognizedPropertyException e) {
+        String[] lines = new String(yaml, java.nio.charset.StandardCharsets.UTF_8).split("\n", -1);
+        int from = 0;
+        int found = -1;
+        for (var ref : e.getPath()) {
+            String name = ref.getFieldName();
+            if (name == null) {
+                continue;
+            }
+            found = -1;
+            for (int i = from; i < lines.length; i++) {
+                String t = lines[i].strip();
+                if (t.startsWith(name + ":") || t.startsWith("\"" + name + "\":") || t.startsWith("- " + name + ":")) {
+                    found = i;
+                    break;
+                }
+            }
+            if (found < 0) {
+                return -1;
+            }
+            from = found + 1;
+        }
+        return found < 0 ? -1 : found + 1;
     }
 
     private static int line(JsonProcessingException e) {

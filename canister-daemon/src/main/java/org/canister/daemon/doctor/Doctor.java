@@ -43,7 +43,7 @@ public final class Doctor {
     }
 
     static String errno(ErrnoException e) {
-        return e.call() + " failed: " + e.errnoName() + " (" + e.getMessage() + ")";
+        return e.getMessage();
     }
 
     /** AUDIT_GET over NETLINK_AUDIT: needs CAP_AUDIT_CONTROL in the initial user and pid namespaces. */

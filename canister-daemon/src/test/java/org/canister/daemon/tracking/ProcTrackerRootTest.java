@@ -121,7 +121,10 @@ class ProcTrackerRootTest {
         }
         for (int tid : leaked) {
             assertThat(eventually(() -> procAlive(tid) || locked(() -> table.task(tid)) == null, 2000))
-                    .as("dead task %d still live in the table", tid).isTrue();
+                    .as("dead task %d still live in the table: %s; %s, early exits matched %d; agent events=%d overruns=%d misses=%d",
+                            tid, locked(() -> table.task(tid)), locked(table::stats), locked(table::earlyExitsMatched),
+                            agent.events(), agent.overruns(), agent.procReadMisses())
+                    .isTrue();
         }
         assertThat(agent.events()).as("connector events seen").isGreaterThan(30_000);
         System.out.printf("storm: events=%d overruns=%d rescans=%d procReadMisses=%d differences settled: missing=%d leaked=%d%n",

@@ -102,7 +102,7 @@ public final class ProcFs implements AutoCloseable {
 
     /**
      * Everything /proc says about thread {@code tid} of process {@code tgid}, or {@code null} when it is
-     * gone (or was replaced by a new incarnation while being read).
+     * gone, a zombie (exited, not yet reaped), or was replaced by a new incarnation while being read.
      */
     public TaskSnapshot read(int tgid, int tid) {
         String base = root + "/" + tgid + "/task/" + tid;
@@ -111,6 +111,12 @@ public final class ProcFs implements AutoCloseable {
             return null;
         }
         ProcStat stat = parseStat(bytes, n);
+        if (stat.state() == 'Z' || stat.state() == 'X') {
+            // A zombie has exited already (its proc connector exit event is gone by); its /proc entry
+            // lasts only until the parent reaps it, and reaping sends no event. Counting it as alive
+            // would leave a task in the model that no later event removes.
+            return null;
+        }
         n = readFile(base + "/status");
         if (n < 0) {
             return null;
