@@ -44,6 +44,12 @@ public final class Task {
     Task nextSibling;
     /** Leader: previous child of the same parent, or the parent itself when first (the list head). */
     Task prevSibling;
+    /**
+     * Leader: the head of the child list it sits in (its parent, or a placeholder while the parent is
+     * unknown), null when unlinked. Thread: its group's leader, or a placeholder while that is unknown.
+     * Saves an index lookup (two cache misses at a million tasks) on every exit.
+     */
+    Task up;
     /** TaskTable.F_* bits. */
     byte flags;
 

@@ -35,11 +35,18 @@ import org.canister.core.collections.IntObjectMap;
  *       exits, and the exec'ing thread takes over the leader's pid and start time; its old tid
  *       disappears without an exit event. The exec event therefore revives an exited leader and retires
  *       every other thread of the group.</li>
+ *   <li>A fork whose child start time the source could not read ({@code -1}) gets its parent's start
+ *       time as a guess: a child cannot start before its parent, so it is a lower bound (0 when the
+ *       parent is unknown too). {@link Task#startTimeGuessed()} says so; the first Refresh with a start
+ *       time at or above the guess is taken as the same task and supplies the real one.</li>
+ *   <li>A process child copies its identity from the task the fork event names as its parent. With
+ *       {@code CLONE_PARENT} the kernel names the forker's parent instead; the Refresh that follows
+ *       the child's exec corrects it.</li>
  * </ul>
  *
  * <h2>Memory (target: at most 512 bytes per tracked task at a million tasks)</h2>
- * A {@link Task} is one object of about 100 bytes; the tid index is a primitive open-addressing map
- * ({@link IntObjectMap}, 8 bytes a slot); threads of a group and children of a process are intrusive
+ * A {@link Task} is one object of about 100 bytes; the tid index is a primitive open-addressing
+ * table keyed by the task's own tid ({@link TaskIndex}, 4 bytes a slot, at most half full); threads of a group and children of a process are intrusive
  * doubly-linked lists threaded through the tasks themselves (no per-task collection); credentials,
  * namespace sets, comm, exe and cgroup strings are shared through bounded interners (a host has a
  * million threads but only hundreds of distinct identities). Tombstones cost their task object plus
@@ -70,9 +77,9 @@ public final class TaskTable {
 
     private final long graceNs;
     /** tid -> live task; also holds an exited leader while its group has live threads. */
-    private final IntObjectMap<Task> tasks = new IntObjectMap<>(1024);
+    private final TaskIndex tasks = new TaskIndex();
     /** tid -> most recent exited task still in grace. */
-    private final IntObjectMap<Task> tombstones = new IntObjectMap<>();
+    private final TaskIndex tombstones = new TaskIndex();
     private final TombstoneQueue tombstoneQueue = new TombstoneQueue();
     /** tgid -> placeholder heading the threads whose leader is not known (scan order, lost fork). */
     private final IntObjectMap<Task> strayThreads = new IntObjectMap<>();
@@ -165,7 +172,7 @@ public final class TaskTable {
         long exitsBefore = exits;
         int added = 0;
         int updated = 0;
-        tasks.forEachValue(t -> t.flags &= ~F_SEEN);
+        tasks.forEach(t -> t.flags &= ~F_SEEN);
         List<TaskSnapshot> zombies = new ArrayList<>();
         for (TaskSnapshot s : all) {
             if (s != null && s.zombie()) {
@@ -185,7 +192,7 @@ public final class TaskTable {
         }
         List<Task> goneThreads = new ArrayList<>();
         List<Task> goneLeaders = new ArrayList<>();
-        tasks.forEachValue(t -> {
+        tasks.forEach(t -> {
             if (t.isAlive() && (t.flags & F_SEEN) == 0) {
                 (t.isLeader() ? goneLeaders : goneThreads).add(t);
             }
@@ -231,7 +238,7 @@ public final class TaskTable {
     /** Every live thread-group leader, in no particular order. The action must not change the table. */
     public void forEachProcess(Consumer<Task> action) {
         Objects.requireNonNull(action, "action");
-        tasks.forEachValue(t -> {
+        tasks.forEach(t -> {
             if (t.tid == t.tgid) {
                 action.accept(t);
             }
@@ -607,10 +614,11 @@ public final class TaskTable {
      * Adds a task that is not in the table. Invariants kept here and in {@link #endGroup}: a thread
      * hangs off its leader if the table holds it, else off a placeholder in {@link #strayThreads},
      * never both; a linked process hangs off {@link #process}(ppid) if held, else off a placeholder
-     * in {@link #strayChildren}, never both. So the list head is always found from tgid or ppid.
+     * in {@link #strayChildren}, never both. So the list head is always found from tgid or ppid, and
+     * {@link Task#up} points at it.
      */
     private void insert(Task t, Task startedBy, boolean notify) {
-        tasks.put(t.tid, t);
+        tasks.put(t);
         if (t.isLeader()) {
             liveProcesses++;
             if (t.isAlive()) {
@@ -624,6 +632,9 @@ public final class TaskTable {
                 if (first != null) {
                     first.prevThread = t;
                 }
+                for (Task th = first; th != null; th = th.nextThread) {
+                    th.up = t;
+                }
                 t.liveThreads += strays.liveThreads;
             }
             Task kids = strayChildren.remove(t.tgid);
@@ -632,6 +643,9 @@ public final class TaskTable {
                 t.firstChild = first;
                 if (first != null) {
                     first.prevSibling = t;
+                }
+                for (Task c = first; c != null; c = c.nextSibling) {
+                    c.up = t;
                 }
                 t.liveChildren = kids.liveChildren;
             }
@@ -643,6 +657,7 @@ public final class TaskTable {
                 holder = placeholder(t.tgid, t.ppid);
                 strayThreads.put(t.tgid, holder);
             }
+            t.up = holder;
             t.prevThread = holder;
             t.nextThread = holder.nextThread;
             if (t.nextThread != null) {
@@ -670,7 +685,8 @@ public final class TaskTable {
             // else: the leader stays listed, exited, until its last thread exits (delay_group_leader).
         } else {
             tasks.remove(t.tid);
-            Task holder = threadHolder(t.tgid);
+            Task holder = t.up;
+            t.up = null;
             Task prev = t.prevThread;
             Task next = t.nextThread;
             if (prev != null) {
@@ -685,7 +701,7 @@ public final class TaskTable {
             if (holder != null && --holder.liveThreads <= 0) {
                 processEnded = true;
                 if ((holder.flags & F_PLACEHOLDER) != 0) {
-                    strayThreads.remove(t.tgid);
+                    strayThreads.remove(holder.tgid);
                 } else {
                     endGroup(holder, now);
                 }
@@ -753,7 +769,8 @@ public final class TaskTable {
 
     private void bury(Task t, long now) {
         t.flags &= ~(F_SEEN | F_ORPHAN_QUEUED);
-        tombstones.put(t.tid, t);
+        t.up = null;
+        tombstones.put(t);
         long deadline = now > Long.MAX_VALUE - graceNs ? Long.MAX_VALUE : now + graceNs;
         tombstoneQueue.add(t, deadline);
     }
@@ -784,6 +801,7 @@ public final class TaskTable {
             parent = placeholder(ppid, 0);
             strayChildren.put(ppid, parent);
         }
+        p.up = parent;
         p.prevSibling = parent;
         p.nextSibling = parent.firstChild;
         if (p.nextSibling != null) {
@@ -798,7 +816,7 @@ public final class TaskTable {
         if (prev == null) {
             return;
         }
-        Task holder = childHolder(p.ppid);
+        Task holder = p.up;
         Task next = p.nextSibling;
         // A task sits in exactly one child list, so prev.firstChild == p only when prev is the list head.
         if (prev.firstChild == p) {
@@ -809,10 +827,11 @@ public final class TaskTable {
         if (next != null) {
             next.prevSibling = prev;
         }
+        p.up = null;
         p.prevSibling = null;
         p.nextSibling = null;
         if (holder != null && --holder.liveChildren <= 0 && (holder.flags & F_PLACEHOLDER) != 0) {
-            strayChildren.remove(p.ppid);
+            strayChildren.remove(holder.tid);
         }
     }
 

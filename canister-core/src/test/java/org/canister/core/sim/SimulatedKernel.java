@@ -88,7 +88,8 @@ public final class SimulatedKernel {
 
         /** A churn-only config holding about {@code tasks} live tasks (benchmarks). */
         public static Config churn(int tasks) {
-            int pidMax = Math.max(32_768, Integer.highestOneBit(4 * tasks + 1000) << 1);
+            // PID_MAX_LIMIT is 4194304 on 64-bit (include/linux/threads.h); 4x headroom below that.
+            int pidMax = (int) Math.min(4_194_304L, Math.max(32_768L, Long.highestOneBit(4L * tasks + 1000) << 1));
             return new Config(tasks, tasks, pidMax, 0.3, 0.0, true);
         }
     }

@@ -21,6 +21,7 @@ public final class AotTrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Path dir = Files.createTempDirectory("canister-aot");
         PrintStream realOut = System.out;
+        PrintStream realErr = System.err;
         try {
             StringBuilder sb = new StringBuilder(PsTable.HEADER).append('\n');
             for (int i = 1; i <= 300; i++) {
@@ -31,13 +32,16 @@ public final class AotTrainCommand implements Callable<Integer> {
             }
             Files.writeString(dir.resolve("ps"), sb.toString());
             System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
             for (int round = 0; round < 20; round++) {
+                FastPath.tryRun(new String[] {"ps", "--mount", dir.toString()});
+                FastPath.tryRun(new String[] {"ps", "--raw", "--mount=" + dir});
                 new CommandLine(new Main()).execute("ps", "--mount", dir.toString());
-                new CommandLine(new Main()).execute("--help");
-                new CommandLine(new Main()).execute("ps", "--help");
+                new CommandLine(new Main()).execute("--version");
             }
         } finally {
             System.setOut(realOut);
+            System.setErr(realErr);
             Files.deleteIfExists(dir.resolve("ps"));
             Files.deleteIfExists(dir);
         }

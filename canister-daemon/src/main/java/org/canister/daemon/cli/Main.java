@@ -19,7 +19,8 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(execute(args));
+        Integer fast = FastPath.tryRun(args);
+        System.exit(fast != null ? fast : execute(args));
     }
 
     /** Runs a command line and returns the exit code (tests call this directly). */
