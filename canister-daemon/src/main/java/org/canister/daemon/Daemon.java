@@ -17,7 +17,11 @@ import org.canister.core.fs.PsTable;
 import org.canister.core.fs.SnapshotFile;
 import org.canister.core.fs.StaticDirectory;
 import org.canister.core.task.TaskTable;
+import org.canister.core.contid.StampSource;
 import org.canister.daemon.agent.AgentRunner;
+import org.canister.daemon.audit.AuditService;
+import org.canister.daemon.audit.ContidEventSink;
+import org.canister.daemon.audit.DaemonStamps;
 import org.canister.daemon.cli.Main;
 import org.canister.daemon.config.CanisterConfig;
 import org.canister.daemon.contid.ContidService;
@@ -50,6 +54,9 @@ public final class Daemon implements AutoCloseable {
     private AgentRunner trackerRunner;
     private FuseServer fuse;
     private ContidService contid;
+    /** Daemon event stamps, shared by the contid registry and the audit pipeline (guarded by modelLock). */
+    private final StampSource stamps = new StampSource();
+    private AuditService audit;
     private boolean closing;
 
     /** A start that cannot go on: one sentence naming the cause and the fix. */
@@ -109,8 +116,12 @@ public final class Daemon implements AutoCloseable {
         tracker = new ProcTrackerAgent(connector, procFs, tasks, modelLock);
         // The connector is open before the scan: events racing with it wait in the socket.
         tracker.seed(System.nanoTime());
-        // Between seed and live events: the registry attaches and reconciles its saved state.
-        contid = ContidService.start(config, tasks, modelLock, log);
+        // The audit writer first (the registry's restart drops go through it), then the registry between
+        // seed and live events, then the kernel audit reader, which annotates from both.
+        audit = AuditService.open(config, DaemonStamps.of(stamps, modelLock), log);
+        contid = ContidService.start(config, tasks, modelLock, log, stamps,
+                ContidEventSink.of(audit.router(), audit.hostLogFile()));
+        audit.startKernel(tasks, modelLock);
         trackerRunner = new AgentRunner(tracker, 0, this::agentError).start();
 
         ProcDirectory proc = new ProcDirectory(tasks, modelLock);
@@ -180,6 +191,9 @@ public final class Daemon implements AutoCloseable {
         if (contid != null) {
             contid.addCounters(counters);
         }
+        if (audit != null) {
+            audit.addCounters(counters);
+        }
         s.put("counters", counters);
         try {
             return json.writeValueAsString(s) + "\n";
@@ -209,8 +223,14 @@ public final class Daemon implements AutoCloseable {
         if (trackerRunner != null) {
             trackerRunner.close();
         }
+        if (audit != null) {
+            audit.stopKernel();
+        }
         if (contid != null) {
             contid.close();
+        }
+        if (audit != null) {
+            audit.close();
         }
         closed.countDown();
     }
@@ -223,6 +243,11 @@ public final class Daemon implements AutoCloseable {
     /** Audit container IDs (registry, files, log, state); null before start completed. */
     public ContidService contid() {
         return contid;
+    }
+
+    /** The audit pipeline; null before start completed. */
+    public AuditService audit() {
+        return audit;
     }
 
     public ReentrantLock modelLock() {

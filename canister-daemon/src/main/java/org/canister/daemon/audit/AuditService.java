@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -14,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Lock;
 import org.canister.core.CanisterException;
 import org.canister.core.audit.AuditEvent;
+import org.canister.core.audit.AuditRule;
 import org.canister.core.audit.AuditRuleCommand;
 import org.canister.core.audit.AuditRules;
 import org.canister.core.audit.AuditStatusField;
@@ -50,7 +53,9 @@ import org.canister.linux.audit.KernelAuditState;
  */
 public final class AuditService implements AutoCloseable {
 
+    private final CanisterConfig config;
     private final CanisterConfig.Audit settings;
+    private final DaemonStamps stamps;
     private final PrintStream log;
     private AuditRouter router;
     private AuditNetlink control;
@@ -62,26 +67,30 @@ public final class AuditService implements AutoCloseable {
     private String metricsError;
     private Path rulesLoaded;
     private int rulesAdded;
+    private KernelRestoreFile restoreFile;
+    private boolean ownsRestoreFile;
     private boolean closed;
 
-    private AuditService(CanisterConfig.Audit settings, PrintStream log) {
-        this.settings = settings;
+    /** Under {@code daemon.run-dir}: what to undo in the kernel if this daemon is killed (see {@link KernelRestoreFile}). */
+    public static final String RESTORE_FILE = "audit-kernel.restore";
+
+    private AuditService(CanisterConfig config, DaemonStamps stamps, PrintStream log) {
+        this.config = config;
+        this.settings = config.audit();
+        this.stamps = stamps;
         this.log = log;
     }
 
     /**
-     * Starts the pipeline. With {@code audit.mode: off} only the router and its sinks run (the
-     * contid registry's records still need a writer).
+     * Starts the whole pipeline: {@link #open} then {@link #startKernel}.
      *
-     * @param tasks  the process tree the annotator reads, under {@code lock}
-     * @param stamps stamps for the daemon's own records (shared with the contid registry)
      * @throws IllegalStateException one sentence naming the cause and the fix; whatever was set up is undone
      */
     public static AuditService start(CanisterConfig config, TaskTable tasks, Lock lock, DaemonStamps stamps,
                                      PrintStream log) {
-        AuditService s = new AuditService(config.audit(), log);
+        AuditService s = open(config, stamps, log);
         try {
-            s.startAll(config, tasks, lock, stamps);
+            s.startKernel(tasks, lock);
             return s;
         } catch (RuntimeException e) {
             s.close();
@@ -89,12 +98,39 @@ public final class AuditService implements AutoCloseable {
         }
     }
 
-    private void startAll(CanisterConfig config, TaskTable tasks, Lock lock, DaemonStamps stamps) {
-        CanisterConfig.Audit a = settings;
-        router = startRouter(config, stamps, log);
-        if (!a.mode().equals("off")) {
+    /**
+     * Starts the writer side: the router with its sinks, and the metrics endpoint. Other sources (the
+     * contid registry) may submit from now on; the kernel reader starts with {@link #startKernel}.
+     *
+     * @param stamps stamps for the daemon's own records (shared with the contid registry)
+     * @throws IllegalStateException one sentence naming the cause and the fix; whatever was set up is undone
+     */
+    public static AuditService open(CanisterConfig config, DaemonStamps stamps, PrintStream log) {
+        AuditService s = new AuditService(config, stamps, log);
+        try {
+            s.router = startRouter(config, stamps, log);
+            s.startMetrics(config);
+            return s;
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Connects to the kernel (unless {@code audit.mode: off}), loads the rules and starts the reader.
+     *
+     * @param tasks the process tree the annotator reads, under {@code lock}
+     * @throws IllegalStateException one sentence naming the cause and the fix (the caller closes)
+     */
+    public void startKernel(TaskTable tasks, Lock lock) {
+        if (!settings.mode().equals("off")) {
+            restoreFile = new KernelRestoreFile(config.daemon().runDir().resolve(RESTORE_FILE));
             startKernelLink(tasks, lock, stamps);
         }
+    }
+
+    private void startMetrics(CanisterConfig config) {
         int port = config.metrics().port();
         if (port > 0) {
             try {
@@ -105,6 +141,11 @@ public final class AuditService implements AutoCloseable {
                 log.println("canister: " + metricsError + " (set metrics.port to a free port, or 0)");
             }
         }
+    }
+
+    /** The host log file, whether or not it is enabled. */
+    public Path hostLogFile() {
+        return config.daemon().logDir().resolve(settings.logFile());
     }
 
     /** The router and its sinks as configured (also used alone, e.g. by tests). */
@@ -164,17 +205,6 @@ public final class AuditService implements AutoCloseable {
         List<AuditRuleCommand> rules = readRules(a);
         try {
             control = AuditNetlink.open();
-            state = KernelAuditState.snapshot(control);
-        } catch (ErrnoException e) {
-            throw new IllegalStateException("cannot talk to the kernel audit subsystem (" + e.getMessage()
-                    + "); Canister needs CAP_AUDIT_CONTROL in the initial namespaces, or set audit.mode: off", e);
-        }
-        AuditStatus found = state.original();
-        if (found.enabled() == 2 && !rules.isEmpty()) {
-            throw new IllegalStateException("kernel audit is locked (enabled 2, auditctl -e 2 was run): rules cannot be"
-                    + " loaded until reboot; remove the rules file or reboot");
-        }
-        try {
             if (a.mode().equals("unicast")) {
                 events = AuditNetlink.open();
                 events.setReceiveBuffer(a.receiveBuffer());
@@ -187,14 +217,60 @@ public final class AuditService implements AutoCloseable {
                     }
                     throw e;
                 }
-                if (a.backlogLimit() >= 0) {
-                    state.set(AuditStatusField.BACKLOG_LIMIT, a.backlogLimit());
-                }
-                if (a.backlogWaitTime() >= 0) {
-                    state.set(AuditStatusField.BACKLOG_WAIT_TIME, a.backlogWaitTime());
-                }
             } else {
                 events = AuditNetlink.openMulticastReader(a.receiveBuffer());
+            }
+        } catch (ErrnoException e) {
+            throw new IllegalStateException("cannot talk to the kernel audit subsystem (" + e.getMessage()
+                    + "); Canister needs CAP_AUDIT_CONTROL and CAP_AUDIT_READ in the initial namespaces, or set audit.mode: off", e);
+        }
+        // From here on this daemon owns the kernel settings: first undo what a killed one left, then
+        // remember the state to restore.
+        KernelRestoreFile.Pending left = restoreFile.read();
+        if (!left.isEmpty()) {
+            List<String> failures = KernelRestoreFile.undo(left, control);
+            log.println("canister: a previous canisterd was stopped without restoring kernel audit state; restored "
+                    + left.fields() + " and deleted " + left.rules().size() + " rules"
+                    + (failures.isEmpty() ? "" : " (failures: " + failures + ")"));
+        }
+        AuditStatus found;
+        try {
+            state = KernelAuditState.snapshot(control);
+            found = state.original();
+        } catch (ErrnoException e) {
+            throw new IllegalStateException("AUDIT_GET failed: " + e.getMessage(), e);
+        }
+        if (found.enabled() == 2 && !rules.isEmpty()) {
+            throw new IllegalStateException("kernel audit is locked (enabled 2, auditctl -e 2 was run): rules cannot be"
+                    + " loaded until reboot; remove the rules file or reboot");
+        }
+        try {
+            EnumSet<AuditStatusField> aboutToSet = EnumSet.noneOf(AuditStatusField.class);
+            List<AuditRule> aboutToAdd = new ArrayList<>();
+            boolean unicast = a.mode().equals("unicast");
+            if (unicast && a.backlogLimit() >= 0) {
+                aboutToSet.add(AuditStatusField.BACKLOG_LIMIT);
+            }
+            if (unicast && a.backlogWaitTime() >= 0) {
+                aboutToSet.add(AuditStatusField.BACKLOG_WAIT_TIME);
+            }
+            if (found.enabled() == 0) {
+                aboutToSet.add(AuditStatusField.ENABLED);
+            }
+            for (AuditRuleCommand c : rules) {
+                if (c instanceof AuditRuleCommand.SetStatus st) {
+                    aboutToSet.add(st.field());
+                } else if (c instanceof AuditRuleCommand.AddRule ar) {
+                    aboutToAdd.add(ar.rule());
+                }
+            }
+            saveRestore(aboutToSet, aboutToAdd);
+            ownsRestoreFile = true;
+            if (unicast && a.backlogLimit() >= 0) {
+                state.set(AuditStatusField.BACKLOG_LIMIT, a.backlogLimit());
+            }
+            if (unicast && a.backlogWaitTime() >= 0) {
+                state.set(AuditStatusField.BACKLOG_WAIT_TIME, a.backlogWaitTime());
             }
             if (found.enabled() == 0) {
                 state.set(AuditStatusField.ENABLED, 1);
@@ -205,6 +281,7 @@ public final class AuditService implements AutoCloseable {
                 }
                 rulesAdded = state.addedRules().size();
             }
+            saveRestore(EnumSet.noneOf(AuditStatusField.class), List.of());
         } catch (ErrnoException e) {
             throw new IllegalStateException("kernel audit setup failed: " + e.getMessage(), e);
         }
@@ -245,6 +322,15 @@ public final class AuditService implements AutoCloseable {
         }
         rulesLoaded = file;
         return commands;
+    }
+
+    private void saveRestore(EnumSet<AuditStatusField> aboutToSet, List<AuditRule> aboutToAdd) {
+        try {
+            restoreFile.save(state, aboutToSet, aboutToAdd);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write " + restoreFile.file() + " (" + e.getMessage() + "), which lets"
+                    + " a restarted daemon undo kernel audit changes if this one is killed; make daemon.run-dir writable", e);
+        }
     }
 
     private static EventFilter filter(List<String> lines, String key) {
@@ -389,6 +475,20 @@ public final class AuditService implements AutoCloseable {
             return;
         }
         closed = true;
+        stopKernel();
+        if (metrics != null) {
+            metrics.close();
+        }
+        if (router != null) {
+            router.close();
+        }
+    }
+
+    /**
+     * Stops the reader and restores the kernel, leaving the router running for the last events of
+     * other sources (contid drops at shutdown). {@link #close()} does this too.
+     */
+    public synchronized void stopKernel() {
         if (runner != null) {
             runner.close();
         }
@@ -402,9 +502,14 @@ public final class AuditService implements AutoCloseable {
         if (state != null) {
             try {
                 state.close();
+                if (ownsRestoreFile) {
+                    restoreFile.delete();
+                }
+            } catch (IOException e) {
+                log.println("canister: cannot remove " + restoreFile.file() + ": " + e.getMessage());
             } catch (RuntimeException e) {
                 log.println("canister: restoring kernel audit state failed: " + e.getMessage()
-                        + " (check auditctl -s and auditctl -l)");
+                        + " (check auditctl -s and auditctl -l; the next start retries from " + restoreFile.file() + ")");
             }
         }
         if (control != null) {
@@ -413,12 +518,6 @@ public final class AuditService implements AutoCloseable {
             } catch (RuntimeException e) {
                 log.println("canister: closing the audit control socket: " + e.getMessage());
             }
-        }
-        if (metrics != null) {
-            metrics.close();
-        }
-        if (router != null) {
-            router.close();
         }
     }
 }

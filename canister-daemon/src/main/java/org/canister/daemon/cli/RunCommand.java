@@ -23,11 +23,23 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--log-dir", description = "Log directory (overrides the config).")
     Path logDir;
 
+    @Option(names = "--audit-rules", paramLabel = "FILE",
+            description = "Kernel audit rules in auditctl syntax (overrides audit.rules-file, default /etc/canister/audit.rules).")
+    Path auditRules;
+
     @Override
     public Integer call() throws Exception {
         CanisterConfig config;
         try {
             config = new ConfigLoader().load(configFile).withDaemon(mount, stateDir, logDir);
+            if (auditRules != null) {
+                if (!java.nio.file.Files.isReadable(auditRules)) {
+                    System.err.println("canister run: audit rules file " + auditRules + " does not exist or is not readable;"
+                            + " give a readable file to --audit-rules or leave the flag out");
+                    return 2;
+                }
+                config = config.withAudit(config.audit().withRulesFile(auditRules));
+            }
         } catch (ConfigLoader.ConfigException e) {
             System.err.println("canister run: " + e.getMessage());
             return 2;

@@ -31,6 +31,7 @@ import org.canister.core.task.TaskListener;
 import org.canister.core.task.TaskTable;
 import org.canister.daemon.agent.Agent;
 import org.canister.daemon.agent.AgentRunner;
+import org.canister.daemon.audit.ContidEventSink;
 import org.canister.daemon.config.CanisterConfig;
 
 /**
@@ -42,7 +43,7 @@ import org.canister.daemon.config.CanisterConfig;
  *     {@value #CONTAINERID_FILE} and {@value #CAPCONTID_FILE} (0600, ghak90 v11), and
  *     {@value #RUNTIME_FILE} and {@value #CAP_RUNTIME_FILE} (0200, Canister: a writer acting for the
  *     runtime that spawned it, see {@link ContidFiles}); at the root {@value #CONTAINERS_FILE} (0400), the registered containers.</li>
- * <li><b>Records</b>: every set and capcontid attempt's events are queued for the {@link AuditLogWriter}
+ * <li><b>Records</b>: every set and capcontid attempt's events are queued for the audit router ({@link ContidEventSink})
  *     while the model lock is still held, so the log is in stamp order. Drops are produced while the
  *     proc tracker applies exit events: a {@link TaskListener} added right after the registry's takes
  *     them in the same call ({@link ContidRegistry#takePendingEvents}), so each is queued once, at
@@ -81,9 +82,9 @@ public final class ContidService implements AutoCloseable {
     private final TaskTable tasks;
     private final ReentrantLock lock;
     private final PrintStream log;
-    private final StampSource stamps = new StampSource();
+    private final StampSource stamps;
     private final ContidRegistry registry;
-    private final AuditLogWriter auditLog;
+    private final ContidEventSink auditLog;
     private final ContidStateStore store;
     private final boolean runtimeFile;
     private final String bootId;
@@ -106,7 +107,7 @@ public final class ContidService implements AutoCloseable {
     private boolean closed;
 
     private ContidService(TaskTable tasks, ReentrantLock lock, PrintStream log, ContidSettings settings,
-                          AuditLogWriter.Factory logFactory, ContidStateStore store, boolean runtimeFile)
+                          StampSource stamps, ContidEventSink auditLog, ContidStateStore store, boolean runtimeFile)
             throws IOException {
         this.tasks = tasks;
         this.lock = lock;
@@ -116,7 +117,8 @@ public final class ContidService implements AutoCloseable {
         this.bootId = HostClock.bootId();
         this.ticksBase = HostClock.nowTicks();
         this.ticksBaseNs = System.nanoTime();
-        this.auditLog = logFactory.open(this::lossStamp);
+        this.stamps = stamps;
+        this.auditLog = auditLog;
         ContidRegistry r;
         lock.lock();
         try {
@@ -137,27 +139,23 @@ public final class ContidService implements AutoCloseable {
 
     /**
      * Start the service over a table the proc tracker has seeded and not yet started to update: attach
-     * the registry, open the audit log, restore and reconcile the saved state (writing the drops of
+     * the registry, restore and reconcile the saved state (writing the drops of
      * containers that ended while the daemon was down), save, and start the saver agent.
      *
      * @throws IllegalStateException with a sentence naming the path and the fix when the log or the state
      *                               directory cannot be used
      */
-    public static ContidService start(CanisterConfig config, TaskTable tasks, ReentrantLock lock, PrintStream log) {
+    public static ContidService start(CanisterConfig config, TaskTable tasks, ReentrantLock lock, PrintStream log,
+                                      StampSource stamps, ContidEventSink auditLog) {
         Objects.requireNonNull(config, "config");
-        Path logFile = config.daemon().logDir().resolve(config.audit().logFile());
         Path stateFile = config.daemon().stateDir().resolve(config.contid().stateFile());
-        CanisterConfig.Audit a = config.audit();
-        AuditLogWriter.Factory logs = stamper -> AuditLogWriter.open(logFile, a.naming(), a.queueCapacity(),
-                a.fsyncIntervalMs(), stamper, log);
         ContidSettings settings = new ContidSettings(nsfsDev(), config.contid().maxContainers());
         ContidService s;
         try {
-            s = new ContidService(tasks, lock, log, settings, logs, new ContidStateStore(stateFile),
+            s = new ContidService(tasks, lock, log, settings, stamps, auditLog, new ContidStateStore(stateFile),
                     config.contid().runtimeFile());
         } catch (IOException e) {
-            throw new IllegalStateException("cannot open the audit log " + logFile + " (" + e.getMessage()
-                    + "); fix its directory's permissions or choose another with --log-dir or audit.log-file", e);
+            throw new IllegalStateException("cannot read the boot id or clock from /proc (" + e.getMessage() + ")", e);
         }
         try {
             s.restore();
@@ -213,10 +211,6 @@ public final class ContidService implements AutoCloseable {
         if (stateRejected != null) {
             counters.put("contid_state_rejected", stateRejected);
         }
-        counters.put("audit_log_written", auditLog.written());
-        counters.put("audit_log_lost", auditLog.lost());
-        counters.put("audit_log_write_errors", auditLog.writeErrors());
-        counters.put("audit_log_queued", auditLog.queued());
     }
 
     /** The registry; read or call it only while holding the model lock. */
@@ -224,8 +218,8 @@ public final class ContidService implements AutoCloseable {
         return registry;
     }
 
-    /** The audit log writer. */
-    public AuditLogWriter auditLog() {
+    /** Where the registry's events go (the audit router). */
+    public ContidEventSink auditLog() {
         return auditLog;
     }
 
@@ -373,16 +367,6 @@ public final class ContidService implements AutoCloseable {
         }
     }
 
-    /** A stamp for the log writer's own {@code op=lost} record (called on its thread). */
-    private org.canister.core.contid.AuditStamp lossStamp(long wallClockMs) {
-        lock.lock();
-        try {
-            return stamps.next(wallClockMs);
-        } finally {
-            lock.unlock();
-        }
-    }
-
     /** CLOCK_BOOTTIME in clock ticks, from CLOCK_MONOTONIC since start (they differ only by suspend time). */
     private long nowTicks() {
         return ticksBase + (System.nanoTime() - ticksBaseNs) / (1_000_000_000L / HostClock.CLOCK_TICKS_PER_SECOND);
@@ -527,7 +511,6 @@ public final class ContidService implements AutoCloseable {
             }
             saveNow(System.nanoTime());
         }
-        auditLog.close();
     }
 
     /** The nsfs device as NS_INFO prints it ({@code %02x:%02x}, e.g. {@code 00:04}), or null. */

@@ -36,6 +36,7 @@ public final class KernelAuditState implements AutoCloseable {
     private final AuditNetlink netlink;
     private final AuditStatus original;
     private final EnumSet<AuditStatusField> changed = EnumSet.noneOf(AuditStatusField.class);
+
     /** Rules we added, in the form sent (without PREPEND), in order. */
     private final List<AuditRule> added = new ArrayList<>();
     /** Rules that were loaded before us and that we deleted, as the kernel listed them. */
@@ -60,6 +61,16 @@ public final class KernelAuditState implements AutoCloseable {
     /** The netlink client used for changes. */
     public AuditNetlink netlink() {
         return netlink;
+    }
+
+    /** The value {@link #close()} will restore {@code field} to. */
+    public long restoreValue(AuditStatusField field) {
+        return original.get(field);
+    }
+
+    /** The status fields {@link #close()} will restore. */
+    public EnumSet<AuditStatusField> changedFields() {
+        return EnumSet.copyOf(changed);
     }
 
     /** AUDIT_SET of one field, to be restored on close. */
@@ -231,7 +242,7 @@ public final class KernelAuditState implements AutoCloseable {
                 AuditStatusField.RATE_LIMIT, AuditStatusField.FAILURE, AuditStatusField.ENABLED)) {
             if (changed.contains(f)) {
                 try {
-                    netlink.set(f, original.get(f));
+                    netlink.set(f, restoreValue(f));
                 } catch (RuntimeException e) {
                     failures.add(e);
                 }
