@@ -59,6 +59,9 @@ public final class RotatingLog implements AutoCloseable {
     /** Why writing is suspended, or null. */
     private volatile String suspended;
     private long lostWhileSuspended;
+    private long sizeAtSuspend;
+    /** The {@code nowNs} of the flush in progress. */
+    private long flushNs;
     private long lastResumeCheckNs = Long.MIN_VALUE;
     private boolean warnedMax;
     private boolean warnedLow;
@@ -118,6 +121,7 @@ public final class RotatingLog implements AutoCloseable {
      * suspension for its end.
      */
     public void flush(long nowNs) {
+        flushNs = nowNs;
         if (suspended != null) {
             maybeResume(nowNs);
             if (suspended != null) {
@@ -233,6 +237,8 @@ public final class RotatingLog implements AutoCloseable {
     private void suspend(String cause, String why) {
         if (suspended == null) {
             suspensions.incrementAndGet();
+            sizeAtSuspend = size;
+            lastResumeCheckNs = flushNs;
             diag.println("canister: suspending audit log " + file + ": " + why + "; events are counted as lost until"
                     + " it can be written again");
         }
@@ -252,7 +258,8 @@ public final class RotatingLog implements AutoCloseable {
         boolean ok = switch (cause) {
             case "disk_full" -> disk.recheck(nowNs) != DiskGuard.Level.FULL && disk.usableBytes() >= policy.resumeBytes();
             case "space_left" -> disk.recheck(nowNs) == DiskGuard.Level.OK;
-            case "max_log_file" -> currentFileSize() < policy.maxBytes();
+            // someone rotated, truncated or moved the file away since it filled up
+            case "max_log_file" -> currentFileSize() < sizeAtSuspend;
             default -> false;
         };
         if (!ok) {

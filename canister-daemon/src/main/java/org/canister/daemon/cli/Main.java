@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "canister", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Container-security daemon: audit container IDs, p9auth, IMA namespaces, Checmate socket policy.",
         subcommands = {RunCommand.class, DoctorCommand.class, PsCommand.class, AotTrainCommand.class,
-                ContidCommand.class, OciHookCommand.class, OciConfigCommand.class})
+                ContidCommand.class, OciHookCommand.class, OciConfigCommand.class, AuditCommand.class})
 public final class Main implements Runnable {
     /** The version printed by --version and in the status file. */
     public static final String VERSION = "0.1.0";
