@@ -204,13 +204,17 @@ public final class RotatingLog implements AutoCloseable {
             dirty = true;
         } catch (IOException e) {
             errors.incrementAndGet();
-            lost.addAndGet(bufferedEvents);
+            int failed = bufferedEvents;
+            len = 0;
+            bufferedEvents = 0;
+            lost.addAndGet(failed);
             boolean noSpace = isNoSpace(e) || disk.recheck(nowNs) == DiskGuard.Level.FULL;
             undoPartial(before);
             if (noSpace && policy.diskFullAction() == LogPolicy.FullAction.SUSPEND) {
                 suspend("disk_full", "writing " + file + " failed: " + e.getMessage());
+                lostWhileSuspended += failed;
             } else {
-                diag.println("canister: cannot append to " + file + ": " + e.getMessage() + " (" + bufferedEvents
+                diag.println("canister: cannot append to " + file + ": " + e.getMessage() + " (" + failed
                         + " events counted as lost)");
             }
         }
