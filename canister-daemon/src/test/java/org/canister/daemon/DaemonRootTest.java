@@ -34,7 +34,10 @@ class DaemonRootTest {
         Assumptions.assumeTrue(Files.exists(Path.of("/dev/fuse")), "needs /dev/fuse");
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/fusermount3")), "needs fusermount3 (apt-get install fuse3)");
         mount = dir.resolve("fs");
-        CanisterConfig cfg = new ConfigLoader().loadEmbedded().withDaemon(mount, dir.resolve("state"), dir.resolve("log"));
+        CanisterConfig base = new ConfigLoader().loadEmbedded().withDaemon(mount, dir.resolve("state"), dir.resolve("log"))
+                .withRunDir(dir.resolve("run"));
+        // No kernel audit link: these tests are about the filesystem, and must not need the audit daemon slot.
+        CanisterConfig cfg = base.withAudit(base.audit().withMode("off"));
         daemon = Daemon.start(cfg, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
     }
 
@@ -112,7 +115,11 @@ class DaemonRootTest {
 
     @Test
     void shouldRefuseASecondDaemonOnTheSameMountWithAClearError() throws Exception {
-        CanisterConfig cfg = new ConfigLoader().loadEmbedded().withDaemon(mount, dir.resolve("state2"), dir.resolve("log2"));
+        // Its own sockets and no audit link, so that the mount is what it trips over (a second daemon
+        // would otherwise be refused earlier: audit.sock is served and the audit link held by the first).
+        CanisterConfig base = new ConfigLoader().loadEmbedded().withDaemon(mount, dir.resolve("state2"), dir.resolve("log2"))
+                .withRunDir(dir.resolve("run2"));
+        CanisterConfig cfg = base.withAudit(base.audit().withMode("off"));
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> Daemon.start(cfg,
                         new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)))
                 .isInstanceOf(Daemon.StartupException.class)

@@ -124,9 +124,29 @@ public final class AuditService implements AutoCloseable {
      * @throws IllegalStateException one sentence naming the cause and the fix (the caller closes)
      */
     public void startKernel(TaskTable tasks, Lock lock) {
+        restoreFile = new KernelRestoreFile(config.daemon().runDir().resolve(RESTORE_FILE));
         if (!settings.mode().equals("off")) {
-            restoreFile = new KernelRestoreFile(config.daemon().runDir().resolve(RESTORE_FILE));
             startKernelLink(tasks, lock, stamps);
+        } else {
+            undoLeftovers();
+        }
+    }
+
+    /** Mode off still undoes what a killed daemon (in another mode) left in the kernel. */
+    private void undoLeftovers() {
+        KernelRestoreFile.Pending left = restoreFile.read();
+        if (left.isEmpty()) {
+            return;
+        }
+        try (AuditNetlink c = AuditNetlink.open()) {
+            List<String> failures = KernelRestoreFile.undo(left, c);
+            log.println("canister: a previous canisterd was stopped without restoring kernel audit state; restored "
+                    + left.fields() + " and deleted " + left.rules().size() + " rules"
+                    + (failures.isEmpty() ? "" : " (failures: " + failures + ")"));
+            restoreFile.delete();
+        } catch (ErrnoException | IOException e) {
+            log.println("canister: cannot undo the kernel audit changes listed in " + restoreFile.file() + ": "
+                    + e.getMessage());
         }
     }
 

@@ -30,6 +30,7 @@ import org.canister.linux.audit.KernelAuditState;
  * with the kernel state it describes. It is rewritten by atomic rename after every change and
  * deleted once {@link KernelAuditState#close()} restored everything. Format, one item per line:
  * <pre>
+ * owner=4242 1760000000123
  * enabled=0
  * backlog_wait_time=15000
  * rule=04000000020000000200...
@@ -37,10 +38,15 @@ import org.canister.linux.audit.KernelAuditState;
  */
 public final class KernelRestoreFile {
 
-    /** What a previous run left to undo. */
-    public record Pending(Map<AuditStatusField, Long> fields, List<AuditRule> rules) {
+    /**
+     * What a previous run left to undo.
+     *
+     * @param ownerAlive the daemon that wrote the file still runs (same pid and start time): then
+     *                   nothing is left over, the file is its own and must not be undone
+     */
+    public record Pending(Map<AuditStatusField, Long> fields, List<AuditRule> rules, boolean ownerAlive) {
         public boolean isEmpty() {
-            return fields.isEmpty() && rules.isEmpty();
+            return ownerAlive || (fields.isEmpty() && rules.isEmpty());
         }
     }
 
@@ -59,13 +65,19 @@ public final class KernelRestoreFile {
         Map<AuditStatusField, Long> fields = new EnumMap<>(AuditStatusField.class);
         List<AuditRule> rules = new ArrayList<>();
         if (!Files.exists(file)) {
-            return new Pending(fields, rules);
+            return new Pending(fields, rules, false);
         }
         List<String> lines;
         try {
             lines = Files.readAllLines(file, StandardCharsets.US_ASCII);
         } catch (IOException e) {
-            return new Pending(fields, rules);
+            return new Pending(fields, rules, false);
+        }
+        boolean ownerAlive = false;
+        for (String line : lines) {
+            if (line.startsWith("owner=")) {
+                ownerAlive = isAlive(line.substring(6));
+            }
         }
         for (String line : lines) {
             int eq = line.indexOf('=');
@@ -75,6 +87,9 @@ public final class KernelRestoreFile {
             String key = line.substring(0, eq);
             String value = line.substring(eq + 1);
             try {
+                if (key.equals("owner")) {
+                    continue;
+                }
                 if (key.equals("rule")) {
                     rules.add(AuditRuleData.decode(HexFormat.of().parseHex(value)));
                 } else {
@@ -84,7 +99,28 @@ public final class KernelRestoreFile {
                 // a torn or foreign line: nothing to undo for it
             }
         }
-        return new Pending(fields, rules);
+        return new Pending(fields, rules, ownerAlive);
+    }
+
+    /** {@code <pid> <start time ms>} of this process, as the {@code owner=} line records it. */
+    static String self() {
+        ProcessHandle me = ProcessHandle.current();
+        return me.pid() + " " + me.info().startInstant().map(java.time.Instant::toEpochMilli).orElse(-1L);
+    }
+
+    private static boolean isAlive(String owner) {
+        String[] f = owner.trim().split(" ");
+        if (f.length != 2) {
+            return false;
+        }
+        try {
+            long pid = Long.parseLong(f[0]);
+            long start = Long.parseLong(f[1]);
+            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+                    .flatMap(h -> h.info().startInstant()).map(i -> i.toEpochMilli() == start).orElse(false);
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     /**
@@ -134,6 +170,7 @@ public final class KernelRestoreFile {
         java.util.EnumSet<AuditStatusField> fields = state.changedFields();
         fields.addAll(aboutToSet);
         StringBuilder b = new StringBuilder(256);
+        b.append("owner=").append(self()).append('\n');
         for (AuditStatusField f : fields) {
             b.append(f.name().toLowerCase(Locale.ROOT)).append('=').append(state.restoreValue(f)).append('\n');
         }

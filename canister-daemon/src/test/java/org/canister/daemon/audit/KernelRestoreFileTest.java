@@ -33,6 +33,15 @@ class KernelRestoreFileTest {
     }
 
     @Test
+    void shouldLeaveTheFileOfALiveDaemonAlone() throws Exception {
+        Path f = dir.resolve("audit-kernel.restore");
+        Files.writeString(f, "owner=" + KernelRestoreFile.self() + "\nenabled=0\n");
+        assertThat(new KernelRestoreFile(f).read().isEmpty()).isTrue();
+        Files.writeString(f, "owner=" + ProcessHandle.current().pid() + " 12345\nenabled=0\n");
+        assertThat(new KernelRestoreFile(f).read().isEmpty()).as("same pid, other start time: a dead owner").isFalse();
+    }
+
+    @Test
     void shouldBeEmptyWithoutFile() {
         assertThat(new KernelRestoreFile(dir.resolve("none")).read().isEmpty()).isTrue();
     }

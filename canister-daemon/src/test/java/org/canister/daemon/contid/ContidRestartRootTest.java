@@ -100,7 +100,7 @@ class ContidRestartRootTest {
         ContidRootFixture.assumeRootAndFuse();
         f = new ContidRootFixture(dir);
         Path cfg = dir.resolve("canister.yaml");
-        Files.writeString(cfg, "tasks:\n  tombstone-grace-seconds: 30\n");
+        Files.writeString(cfg, "tasks:\n  tombstone-grace-seconds: 30\naudit:\n  mode: off\nmetrics:\n  port: 0\n");
         daemonJvm = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                 "org.canister.daemon.cli.Main", "run", "--config", cfg.toString(), "--mount", f.mount.toString(),

@@ -67,7 +67,10 @@ final class ContidRootFixture implements AutoCloseable {
     }
 
     CanisterConfig config() throws Exception {
-        return new ConfigLoader().loadEmbedded().withDaemon(mount, stateDir, logDir);
+        CanisterConfig c = new ConfigLoader().loadEmbedded().withDaemon(mount, stateDir, logDir);
+        // The audit router writes the contid records; no kernel audit link (these tests must not need the
+        // audit daemon slot, which auditd or another test may hold).
+        return c.withAudit(c.audit().withMode("off"));
     }
 
     void startDaemon() throws Exception {
