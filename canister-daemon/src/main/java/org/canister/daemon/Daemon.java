@@ -3,7 +3,6 @@ package org.canister.daemon;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,9 +75,14 @@ public final class Daemon implements AutoCloseable {
         } catch (StartupException e) {
             d.close();
             throw e;
+        } catch (ErrnoException e) {
+            d.close();
+            throw new StartupException("start failed: " + e.getMessage() + "; run 'canister doctor' to see which "
+                    + "kernel facility is missing");
         } catch (RuntimeException e) {
             d.close();
-            throw new StartupException("start failed: " + e.getMessage());
+            throw new StartupException("start failed (" + e + "); run 'canister doctor' to see which kernel "
+                    + "facility is missing, and report this message if it looks like a bug");
         }
     }
 
@@ -117,17 +121,14 @@ public final class Daemon implements AutoCloseable {
                 .put("ps", SnapshotFile.readOnly(ps))
                 .put("proc", proc)
                 .build();
+        // FuseServer creates the mount point itself, after clearing a dead mount a crashed daemon left
+        // there (stat on it fails with ENOTCONN, so nothing may touch the path before that).
         Path mount = config.daemon().mount();
-        try {
-            Files.createDirectories(mount);
-        } catch (IOException e) {
-            throw new StartupException("cannot create the mount point " + mount + ": " + e.getMessage()
-                    + "; choose another with --mount");
-        }
         try {
             fuse = FuseServer.mount(new ControlFs(root), mount);
         } catch (org.canister.core.CanisterException e) {
-            throw new StartupException("cannot serve the control filesystem at " + mount + ": " + e.getMessage());
+            throw new StartupException("cannot serve the control filesystem at " + mount + " (" + e.errno() + "): "
+                    + e.getMessage());
         }
         log.println("canister: serving " + mount + " (" + liveProcesses() + " processes tracked)");
     }
@@ -163,7 +164,9 @@ public final class Daemon implements AutoCloseable {
         try {
             counters.put("live_processes", tasks.liveProcessCount());
             counters.put("live_tasks", tasks.liveTaskCount());
-            counters.put("task_table", tasks.stats().toString());
+            counters.put("task_table", tasks.stats());
+            counters.put("duplicate_forks", tasks.duplicateForks());
+            counters.put("early_exits_matched", tasks.earlyExitsMatched());
         } finally {
             modelLock.unlock();
         }
@@ -203,7 +206,9 @@ public final class Daemon implements AutoCloseable {
             log.println("canister: unmount failed: " + e.getMessage());
         }
         if (trackerRunner != null) {
-            trackerRunner.close();
+            trackerRunner.close(); // the agent closes the connector on its own thread
+        } else if (tracker != null) {
+            tracker.close();
         }
         closed.countDown();
     }
