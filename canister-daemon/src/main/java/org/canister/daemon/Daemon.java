@@ -84,9 +84,14 @@ public final class Daemon implements AutoCloseable {
         } catch (StartupException e) {
             d.close();
             throw e;
+        } catch (ErrnoException e) {
+            d.close();
+            throw new StartupException("start failed: " + e.getMessage() + "; run 'canister doctor' to see which "
+                    + "kernel facility is missing");
         } catch (RuntimeException e) {
             d.close();
-            throw new StartupException("start failed: " + e.getMessage());
+            throw new StartupException("start failed (" + e + "); run 'canister doctor' to see which kernel "
+                    + "facility is missing, and report this message if it looks like a bug");
         }
     }
 
@@ -133,13 +138,14 @@ public final class Daemon implements AutoCloseable {
                 .put("proc", proc)
                 .put(ContidService.CONTAINERS_FILE, contid.containersFile())
                 .build();
+        // FuseServer creates the mount point itself, after clearing a dead mount a crashed daemon left
+        // there (stat on it fails with ENOTCONN, so nothing may touch the path before that).
         Path mount = config.daemon().mount();
-        // FuseServer.mount creates the mount point, after clearing a dead mount a kill -9 left there
-        // (creating it here first fails on such a mount with ENOTCONN).
         try {
             fuse = FuseServer.mount(new ControlFs(root), mount);
         } catch (org.canister.core.CanisterException e) {
-            throw new StartupException("cannot serve the control filesystem at " + mount + ": " + e.getMessage());
+            throw new StartupException("cannot serve the control filesystem at " + mount + " (" + e.errno() + "): "
+                    + e.getMessage());
         }
         log.println("canister: serving " + mount + " (" + liveProcesses() + " processes tracked)");
     }
@@ -175,7 +181,9 @@ public final class Daemon implements AutoCloseable {
         try {
             counters.put("live_processes", tasks.liveProcessCount());
             counters.put("live_tasks", tasks.liveTaskCount());
-            counters.put("task_table", tasks.stats().toString());
+            counters.put("task_table", tasks.stats());
+            counters.put("duplicate_forks", tasks.duplicateForks());
+            counters.put("early_exits_matched", tasks.earlyExitsMatched());
         } finally {
             modelLock.unlock();
         }
@@ -221,7 +229,9 @@ public final class Daemon implements AutoCloseable {
             log.println("canister: unmount failed: " + e.getMessage());
         }
         if (trackerRunner != null) {
-            trackerRunner.close();
+            trackerRunner.close(); // the agent closes the connector on its own thread
+        } else if (tracker != null) {
+            tracker.close();
         }
         if (audit != null) {
             audit.stopKernel();

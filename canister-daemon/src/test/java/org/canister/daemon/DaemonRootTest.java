@@ -92,7 +92,8 @@ class DaemonRootTest {
         }
         Arrays.sort(appear);
         Arrays.sort(vanish);
-        // Figures for the record (the target, <= 100 ms, is checked by the bench, not asserted here).
+        // Figures for the record: the 100 ms target is judged from these printed percentiles (CI log and
+        // the issue note), never asserted, since a loaded machine must not fail a correctness test.
         System.out.printf("proc/ visibility over %d sleeps: appear p50=%.2f ms p99=%.2f ms; disappear p50=%.2f ms p99=%.2f ms%n",
                 rounds, appear[rounds / 2] / 1e6, appear[rounds * 99 / 100] / 1e6,
                 vanish[rounds / 2] / 1e6, vanish[rounds * 99 / 100] / 1e6);

@@ -31,7 +31,9 @@ public final class PsCommand implements Callable<Integer> {
             System.err.println("canister ps: no daemon is serving " + mount + " (start one with: ./canister run)");
             return 2;
         } catch (IOException e) {
-            System.err.println("canister ps: cannot read " + file + ": " + e.getMessage()
+            String msg = String.valueOf(e.getMessage());
+            String errno = msg.contains("not connected") ? "ENOTCONN: " : "";
+            System.err.println("canister ps: " + errno + "cannot read " + file + ": " + msg
                     + " (is the daemon still running? a crashed one leaves a dead mount: start ./canister run again)");
             return 2;
         }

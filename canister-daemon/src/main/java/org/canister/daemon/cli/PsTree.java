@@ -69,9 +69,10 @@ public final class PsTree {
                 continue;
             }
             String indent = "  ".repeat(Math.min(f.depth(), 20));
-            out.append(String.format("%7d %7d %-10s %-22s %-22s %-10d %s%n", r.pid(), r.ppid(),
-                    userName.apply(r.uid()), indent + r.comm(), r.contid().isEmpty() ? "-" : r.contid(),
-                    r.mntns(), r.cgroup()));
+            out.append(String.format("%7d %7d %-10s %-22s %-22s %-10s %s%n", r.pid(), r.ppid(),
+                    r.uid() < 0 ? "-" : userName.apply(r.uid()), indent + r.comm(),
+                    r.contid().isEmpty() ? "-" : r.contid(), r.mntns() == 0 ? "-" : Long.toString(r.mntns()),
+                    r.cgroup()));
             List<Row> kids = children.getOrDefault(r.pid(), List.of());
             for (int i = kids.size() - 1; i >= 0; i--) {
                 stack.add(new Frame(kids.get(i), f.depth() + 1));

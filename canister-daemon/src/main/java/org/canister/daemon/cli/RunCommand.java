@@ -2,6 +2,7 @@ package org.canister.daemon.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import org.canister.daemon.Daemon;
 import org.canister.daemon.config.CanisterConfig;
 import org.canister.daemon.config.ConfigLoader;
@@ -44,18 +45,36 @@ public final class RunCommand implements Callable<Integer> {
             System.err.println("canister run: " + e.getMessage());
             return 2;
         }
-        Daemon daemon;
-        try {
-            daemon = Daemon.start(config, System.err);
-        } catch (Daemon.StartupException e) {
-            System.err.println("canister run: " + e.getMessage());
-            return 1;
-        }
-        // SIGTERM and SIGINT run shutdown hooks: unmount and restore before the JVM exits.
-        Thread hook = Thread.ofPlatform().name("canister-shutdown").unstarted(daemon::close);
+        // The hook is in place before anything is mounted, so a SIGTERM that arrives during start
+        // waits for the start to finish (startLock) and then undoes it: no stale mount is left.
+        Object startLock = new Object();
+        AtomicReference<Daemon> running = new AtomicReference<>();
+        Thread hook = Thread.ofPlatform().name("canister-shutdown").unstarted(() -> {
+            Daemon d;
+            synchronized (startLock) {
+                d = running.get();
+            }
+            if (d == null) {
+                return; // a failed start exits with its own status
+            }
+            d.close();
+            System.err.println("canister: stopped");
+            System.err.flush();
+            // A stop by SIGTERM/SIGINT is a clean exit: 0, not 128+signal (systemd, runit, tests).
+            Runtime.getRuntime().halt(0);
+        });
         Runtime.getRuntime().addShutdownHook(hook);
+        Daemon daemon;
+        synchronized (startLock) {
+            try {
+                daemon = Daemon.start(config, System.err);
+            } catch (Daemon.StartupException e) {
+                System.err.println("canister run: " + e.getMessage());
+                return 1;
+            }
+            running.set(daemon);
+        }
         daemon.awaitClose();
-        System.err.println("canister: stopped");
         return 0;
     }
 }

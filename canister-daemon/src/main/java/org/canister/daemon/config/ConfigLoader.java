@@ -73,22 +73,49 @@ public final class ConfigLoader {
             return c == null ? new CanisterConfig(null, null) : c;
         } catch (UnrecognizedPropertyException e) {
             int line = keyLine(yaml, e);
-            throw new ConfigException("unknown config key '" + path(e) + "' in " + source + " line "
+            throw new ConfigException("EINVAL: unknown config key '" + path(e) + "' in " + source + " line "
                     + (line > 0 ? line : line(e))
                     + "; known keys there: " + e.getKnownPropertyIds() + " (check the spelling)");
-        } catch (JsonProcessingException e) {
+        } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
             Throwable root = e;
             while (root.getCause() != null && root.getCause() != root) {
                 root = root.getCause();
             }
-            String what = root instanceof IllegalArgumentException ? root.getMessage() : e.getOriginalMessage();
-            throw new ConfigException("invalid config in " + source + " line " + line(e) + ": " + firstLine(what));
+            String what = root instanceof IllegalArgumentException
+                    ? root.getMessage()
+                    : "'" + path(e) + "' has a value of the wrong kind (" + kind(e) + ")";
+            int line = -1;
+            if (root instanceof IllegalArgumentException && what != null && what.indexOf(' ') > 0) {
+                // validation messages start with the full key ("tasks.tombstone-grace-seconds must ..."):
+                // its line is more precise than the enclosing mapping's, which is all Jackson knows
+                line = keyLine(yaml, java.util.List.of(what.substring(0, what.indexOf(' ')).split("[.]")));
+            }
+            if (line < 0) {
+                line = keyLine(yaml, e);
+            }
+            throw new ConfigException("EINVAL: invalid config in " + source + " line " + (line > 0 ? line : line(e))
+                    + ": " + firstLine(what));
+        } catch (JsonProcessingException e) {
+            throw new ConfigException("EINVAL: malformed YAML in " + source + " line " + line(e) + ": "
+                    + firstLine(e.getOriginalMessage()));
         } catch (IOException e) {
             throw new ConfigException("cannot read config " + source + ": " + e.getMessage());
         }
     }
 
-    private static String path(UnrecognizedPropertyException e) {
+    /** What the key wanted, in YAML words rather than Java type names. */
+    private static String kind(com.fasterxml.jackson.databind.JsonMappingException e) {
+        String m = String.valueOf(e.getOriginalMessage());
+        if (m.contains("Integer") || m.contains("int")) {
+            return "a whole number is expected";
+        }
+        if (m.contains("Path") || m.contains("String")) {
+            return "a path or string is expected";
+        }
+        return "a mapping of known keys is expected";
+    }
+
+    private static String path(com.fasterxml.jackson.databind.JsonMappingException e) {
         StringBuilder sb = new StringBuilder();
         for (var ref : e.getPath()) {
             if (ref.getFieldName() != null) {
@@ -98,22 +125,29 @@ public final class ConfigLoader {
                 sb.append(ref.getFieldName());
             }
         }
-        return sb.isEmpty() ? e.getPropertyName() : sb.toString();
+        return sb.isEmpty() && e instanceof UnrecognizedPropertyException u ? u.getPropertyName() : sb.toString();
     }
 
     /**
      * The line of the offending key itself: Jackson reports where the parser stood after the
      * value, which is the next line. Walks the key path downwards through the text.
      */
-    static int keyLine(byte[] yaml, UnrecognizedPropertyException e) {
+    static int keyLine(byte[] yaml, com.fasterxml.jackson.databind.JsonMappingException e) {
+        java.util.List<String> names = new java.util.ArrayList<>();
+        for (var ref : e.getPath()) {
+            if (ref.getFieldName() != null) {
+                names.add(ref.getFieldName());
+            }
+        }
+        return keyLine(yaml, names);
+    }
+
+    /** 1-based line of the key path walked downwards through the text, or -1. */
+    static int keyLine(byte[] yaml, java.util.List<String> names) {
         String[] lines = new String(yaml, java.nio.charset.StandardCharsets.UTF_8).split("\n", -1);
         int from = 0;
         int found = -1;
-        for (var ref : e.getPath()) {
-            String name = ref.getFieldName();
-            if (name == null) {
-                continue;
-            }
+        for (String name : names) {
             found = -1;
             for (int i = from; i < lines.length; i++) {
                 String t = lines[i].strip();

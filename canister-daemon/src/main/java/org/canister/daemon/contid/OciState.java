@@ -1,8 +1,5 @@
 package org.canister.daemon.contid;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -42,8 +39,6 @@ public record OciState(String ociVersion, String id, String status, int pid, Pat
     /** The annotation that names the container ID explicitly. */
     public static final String ANNOTATION = "org.canister.contid";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     public OciState {
         annotations = Map.copyOf(annotations);
     }
@@ -55,20 +50,18 @@ public record OciState(String ociVersion, String id, String status, int pid, Pat
      * @throws CanisterException EINVAL with a sentence for malformed or incomplete state
      */
     public static OciState parse(byte[] json) {
-        JsonNode n;
         if (json.length == 0) {
             throw new CanisterException(Errno.EINVAL, "no OCI state on stdin; canister oci-hook must be run by an "
                     + "OCI runtime as a hook (it writes the state JSON to the hook's stdin)");
         }
+        Object v;
         try {
-            n = JSON.readTree(json);
-        } catch (JsonProcessingException e) {
-            throw new CanisterException(Errno.EINVAL, "the OCI state on stdin is not JSON (" + e.getOriginalMessage()
+            v = JsonValue.parse(new String(json, StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException e) {
+            throw new CanisterException(Errno.EINVAL, "the OCI state on stdin is not JSON (" + e.getMessage()
                     + "); canister oci-hook must be run by an OCI runtime as a hook");
-        } catch (IOException e) {
-            throw new CanisterException(Errno.EINVAL, "cannot read the OCI state on stdin: " + e.getMessage());
         }
-        if (n == null || !n.isObject()) {
+        if (!(v instanceof Map<?, ?> n)) {
             throw new CanisterException(Errno.EINVAL, "the OCI state on stdin is not a JSON object; canister "
                     + "oci-hook must be run by an OCI runtime as a hook");
         }
@@ -76,7 +69,7 @@ public record OciState(String ociVersion, String id, String status, int pid, Pat
         if (id == null || id.isEmpty()) {
             throw new CanisterException(Errno.EINVAL, "the OCI state has no container id");
         }
-        int pid = n.path("pid").asInt(0);
+        int pid = n.get("pid") instanceof Long l && l > 0 && l <= Integer.MAX_VALUE ? (int) (long) l : 0;
         String bundle = text(n, "bundle");
         Map<String, String> ann = annotations(n.get("annotations"));
         Path bundlePath = bundle == null || bundle.isEmpty() ? null : Path.of(bundle);
@@ -125,28 +118,28 @@ public record OciState(String ociVersion, String id, String status, int pid, Pat
         return v == 0 ? 1 : v;
     }
 
-    private static String text(JsonNode n, String field) {
-        JsonNode v = n.get(field);
-        return v == null || v.isNull() ? null : v.asText();
+    private static String text(Map<?, ?> n, String field) {
+        Object v = n.get(field);
+        return v == null ? null : v.toString();
     }
 
-    private static Map<String, String> annotations(JsonNode a) {
+    private static Map<String, String> annotations(Object a) {
         Map<String, String> m = new LinkedHashMap<>();
-        if (a != null && a.isObject()) {
-            a.properties().forEach(e -> m.put(e.getKey(), e.getValue().asText()));
+        if (a instanceof Map<?, ?> map) {
+            map.forEach((k, v) -> m.put(k.toString(), v == null ? "" : v.toString()));
         }
         return m;
     }
 
     private static Map<String, String> bundleAnnotations(Path bundle) {
+        Path config = bundle.resolve("config.json");
         try {
-            JsonNode cfg = JSON.readTree(Files.readAllBytes(bundle.resolve("config.json")));
-            return cfg == null ? Map.of() : annotations(cfg.get("annotations"));
+            Object cfg = JsonValue.parse(Files.readString(config, StandardCharsets.UTF_8));
+            return cfg instanceof Map<?, ?> m ? annotations(m.get("annotations")) : Map.of();
         } catch (NoSuchFileException e) {
             return Map.of();
-        } catch (IOException e) {
-            throw new CanisterException(Errno.EINVAL, "cannot read the annotations of " + bundle.resolve("config.json")
-                    + ": " + e.getMessage());
+        } catch (IOException | IllegalArgumentException e) {
+            throw new CanisterException(Errno.EINVAL, "cannot read the annotations of " + config + ": " + e.getMessage());
         }
     }
 }

@@ -256,8 +256,15 @@ public final class FuseServer implements AutoCloseable {
                         ? new CanisterException(Errno.EBUSY, "another canisterd is already serving " + mp
                                 + ": stop it first (systemctl stop canister) or choose another --mount")
                         : busy(mp, top);
-                case DEAD -> LOG.log(System.Logger.Level.WARNING,
-                        "recovering a dead FUSE mount ({0}) at {1}", top.fsType(), mp);
+                case DEAD -> {
+                    if (!ours) {
+                        // Only what Canister mounted is Canister's to unmount (DESIGN.md safety rules).
+                        throw new CanisterException(Errno.EBUSY, "a dead " + top.fsType() + " mount that is not "
+                                + "Canister's is at " + mp + ": unmount it with 'fusermount3 -u -z " + mp
+                                + "' or choose another --mount");
+                    }
+                    LOG.log(System.Logger.Level.WARNING, "recovering a dead Canister mount at {0}", mp);
+                }
                 case FAILED, HUNG -> {
                     if (!ours) {
                         throw busy(mp, top);

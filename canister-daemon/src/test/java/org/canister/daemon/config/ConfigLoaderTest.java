@@ -35,10 +35,24 @@ class ConfigLoaderTest {
     @Test
     void shouldRejectOutOfRangeValueWithLine(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("c.yaml");
-        Files.writeString(f, "tasks:\n  tombstone-grace-seconds: -5\n");
+        Files.writeString(f, "daemon:\n  mount: /tmp/m\ntasks:\n  tombstone-grace-seconds: -5\n");
         assertThatThrownBy(() -> loader.load(f))
                 .isInstanceOf(ConfigLoader.ConfigException.class)
+                .hasMessageStartingWith("EINVAL")
+                .hasMessageContaining("line 4")
                 .hasMessageContaining("tombstone-grace-seconds must be between 0 and 3600");
+    }
+
+    @Test
+    void shouldNameWrongValueKindWithoutJavaTypeNames(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("c.yaml");
+        Files.writeString(f, "tasks:\n  tombstone-grace-seconds: soon\n");
+        assertThatThrownBy(() -> loader.load(f))
+                .isInstanceOf(ConfigLoader.ConfigException.class)
+                .hasMessageContaining("line 2")
+                .hasMessageContaining("tasks.tombstone-grace-seconds")
+                .hasMessageContaining("whole number")
+                .hasMessageNotContaining("java.lang");
     }
 
     @Test

@@ -128,6 +128,22 @@ class ContidAcceptanceRootTest {
         assertThat(ContidRootFixture.read(file)).isEqualTo(Long.toString(base + 9));
     }
 
+    @Test
+    void shouldRefuseAWriteWithEsrchWhenTheTargetExitedAfterOpen() throws Exception {
+        Process t = sleeper();
+        String v = Long.toString(base + 15);
+        int fd = Libc.open(idFile(t.pid()).toString(), Libc.O_WRONLY | Libc.O_CLOEXEC);
+        try {
+            f.killAndWait(t);
+            ContidRootFixture.await(() -> !Files.exists(f.mount.resolve("proc/" + t.pid())), "exit seen by the daemon");
+            byte[] b = v.getBytes();
+            assertThatErrno(() -> Libc.write(fd, b, 0, b.length)).isEqualTo(3); // ESRCH: the file pinned that task
+        } finally {
+            Libc.close(fd);
+        }
+        assertThat(setRecord(t.pid(), v)).contains(" old-contid=-1 ").endsWith(" res=0 errno=3");
+    }
+
     private static org.assertj.core.api.AbstractIntegerAssert<?> assertThatErrno(Runnable r) {
         try {
             r.run();
@@ -135,6 +151,27 @@ class ContidAcceptanceRootTest {
             return assertThat(e.errno());
         }
         return assertThat(0);
+    }
+
+    @Test
+    void shouldWorkWithEchoFromAShellWhichOpensWithOTrunc() throws Exception {
+        String v = Long.toString(base + 14);
+        Path proc = f.mount.resolve("proc");
+        // The shell's echo builtin is the writer; its job is its child, as the kernel threads described.
+        Process sh = new ProcessBuilder("bash", "-c", "sleep 30 & p=$!; "
+                + "while [ ! -d " + proc + "/$p ]; do sleep 0.01; done; "
+                + "echo " + v + " > " + proc + "/$p/audit_containerid; echo first=$?; "
+                + "echo " + v + " > " + proc + "/$p/audit_containerid; echo second=$?; "
+                + "cat " + proc + "/$p/audit_containerid; echo; echo pid=$p; kill $p")
+                .redirectErrorStream(true).start();
+        String out = new String(sh.getInputStream().readAllBytes());
+        assertThat(sh.waitFor()).isZero();
+        assertThat(out).contains("first=0\n").contains("File exists").contains("second=1\n").contains("\n" + v + "\n");
+        long pid = Long.parseLong(out.replaceAll("(?s).*\npid=(\\d+)\n.*", "$1"));
+        assertThat(f.awaitLog(s -> s.contains(" op=set opid=" + pid + " contid=" + v + " old-contid=-1 "), "echo's set"))
+                .singleElement().asString().contains(" comm=\"bash\" ").endsWith(" res=1 errno=0");
+        assertThat(f.awaitLog(s -> s.contains(" op=set opid=" + pid + " contid=" + v + " old-contid=" + v + " "), "refusal"))
+                .singleElement().asString().endsWith(" res=0 errno=17");
     }
 
     @Test
@@ -312,33 +349,41 @@ class ContidAcceptanceRootTest {
 
     @Test
     void shouldMeasureEndToEndSetLatencyThroughTheMount() throws Exception {
-        int n = 200;
+        int warmup = 100;
+        int n = 500;
         long[] ns = new long[n];
-        List<Process> ps = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            ps.add(f.spawn("sleep", "60"));
-        }
-        for (Process p : ps) {
-            f.awaitTracked(p.pid());
-        }
-        for (int i = 0; i < n; i++) {
-            byte[] v = Long.toString(base + 1000 + i).getBytes();
-            int fd = Libc.open(idFile(ps.get(i).pid()).toString(), Libc.O_WRONLY | Libc.O_CLOEXEC);
-            try {
-                long t0 = System.nanoTime();
-                int w = Libc.write(fd, v, 0, v.length);
-                ns[i] = System.nanoTime() - t0;
-                assertThat(w).isEqualTo(v.length);
-            } finally {
-                Libc.close(fd);
+        for (int round = 0; round < 2; round++) {
+            int count = round == 0 ? warmup : n;
+            List<Process> ps = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                ps.add(f.spawn("sleep", "60"));
             }
-        }
-        for (Process p : ps) {
-            f.killAndWait(p);
+            for (Process p : ps) {
+                f.awaitTracked(p.pid());
+            }
+            for (int i = 0; i < count; i++) {
+                byte[] v = Long.toString(base + 1000 + round * 10_000 + i).getBytes();
+                int fd = Libc.open(idFile(ps.get(i).pid()).toString(), Libc.O_WRONLY | Libc.O_CLOEXEC);
+                try {
+                    long t0 = System.nanoTime();
+                    int w = Libc.write(fd, v, 0, v.length);
+                    long dt = System.nanoTime() - t0;
+                    assertThat(w).isEqualTo(v.length);
+                    if (round == 1) {
+                        ns[i] = dt;
+                    }
+                } finally {
+                    Libc.close(fd);
+                }
+            }
+            for (Process p : ps) {
+                f.killAndWait(p);
+            }
         }
         Arrays.sort(ns);
         // A figure for the record, not an assertion (speed targets live in JMH benchmarks).
-        System.out.printf("contid set through the mount (write(2) to return), %d sets: p50=%.1f us p99=%.1f us max=%.1f us%n",
-                n, ns[n / 2] / 1e3, ns[n * 99 / 100] / 1e3, ns[n - 1] / 1e3);
+        System.out.printf("contid set through the mount (write(2) to return), %d sets after %d warm-up: "
+                + "p50=%.1f us p90=%.1f us p99=%.1f us max=%.1f us%n", n, warmup, ns[n / 2] / 1e3, ns[n * 9 / 10] / 1e3,
+                ns[n * 99 / 100] / 1e3, ns[n - 1] / 1e3);
     }
 }
