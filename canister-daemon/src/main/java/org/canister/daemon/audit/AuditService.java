@@ -170,6 +170,18 @@ public final class AuditService implements AutoCloseable {
 
     /** The router and its sinks as configured (also used alone, e.g. by tests). */
     public static AuditRouter startRouter(CanisterConfig config, DaemonStamps stamps, PrintStream log) {
+        return startRouter(config, stamps, log, true);
+    }
+
+    /**
+     * The router with the configured logs but no {@code audit.sock}: for a component started on its own
+     * (a contid service in a test or tool), which must not take the daemon's socket.
+     */
+    public static AuditRouter startLogRouter(CanisterConfig config, DaemonStamps stamps, PrintStream log) {
+        return startRouter(config, stamps, log, false);
+    }
+
+    private static AuditRouter startRouter(CanisterConfig config, DaemonStamps stamps, PrintStream log, boolean serveSocket) {
         CanisterConfig.Audit a = config.audit();
         CanisterTypes.Naming naming = a.canisterNaming();
         Path logDir = config.daemon().logDir();
@@ -194,7 +206,7 @@ public final class AuditService implements AutoCloseable {
                 containers = new ContainerLogs(logDir.resolve(a.containerLogs().dir()), policy, disk, resume, log,
                         a.containerLogs().maxOpen());
             }
-            if (a.socket().enabled()) {
+            if (serveSocket && a.socket().enabled()) {
                 Path path = config.daemon().runDir().resolve(a.socket().path());
                 try {
                     socket = AuditSocketServer.open(path, mode(a.socket().mode()), a.socket().clientQueue(), log);

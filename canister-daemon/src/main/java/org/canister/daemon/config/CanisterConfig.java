@@ -145,7 +145,11 @@ public record CanisterConfig(
             lostPollMs = range("audit.lost-poll-ms", lostPollMs, 1000, 100, 5000);
             containerIdPosition = oneOf("audit.container-id-position", containerIdPosition, "after", "after", "before");
             logFile = logFile == null ? Path.of("audit.log") : logFile;
-            typeNames = oneOf("audit.type-names", typeNames, "unknown-numbers", "unknown-numbers", "names");
+            typeNames = typeNames == null ? "unknown-numbers" : typeNames;
+            if (!typeNames.equals("names") && !typeNames.equals("unknown-numbers")) {
+                throw new IllegalArgumentException("audit.type-names must be 'unknown-numbers' (type=UNKNOWN[1020], "
+                        + "searchable with stock ausearch -m) or 'names' (type=CONTAINER_OP), not '" + typeNames + "'");
+            }
             queueCapacity = range("audit.queue-capacity", queueCapacity, 65_536, 16, 16_777_216);
             fsyncIntervalMs = range("audit.fsync-interval-ms", fsyncIntervalMs, 1000, 0, 3_600_000);
             filters = filters == null ? List.of() : List.copyOf(filters);

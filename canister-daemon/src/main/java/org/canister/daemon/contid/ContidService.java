@@ -31,7 +31,10 @@ import org.canister.core.task.TaskListener;
 import org.canister.core.task.TaskTable;
 import org.canister.daemon.agent.Agent;
 import org.canister.daemon.agent.AgentRunner;
+import org.canister.daemon.audit.AuditRouter;
+import org.canister.daemon.audit.AuditService;
 import org.canister.daemon.audit.ContidEventSink;
+import org.canister.daemon.audit.DaemonStamps;
 import org.canister.daemon.config.CanisterConfig;
 
 /**
@@ -104,6 +107,8 @@ public final class ContidService implements AutoCloseable {
     private long lastSaveDurationNs;
     private long lastSaveErrorLogNs;
     private boolean saveOnClose = true;
+    /** The router started for a standalone service, closed with it; null inside the daemon. */
+    private AuditRouter ownedRouter;
     private boolean closed;
 
     private ContidService(TaskTable tasks, ReentrantLock lock, PrintStream log, ContidSettings settings,
@@ -140,10 +145,31 @@ public final class ContidService implements AutoCloseable {
     /**
      * Start the service over a table the proc tracker has seeded and not yet started to update: attach
      * the registry, restore and reconcile the saved state (writing the drops of
-     * containers that ended while the daemon was down), save, and start the saver agent.
+     * containers that ended while the daemon was down), save, and start the saver agent. Started on its
+     * own like this, the service has an audit router of its own (the configured logs, no socket), closed
+     * with it.
      *
      * @throws IllegalStateException with a sentence naming the path and the fix when the log or the state
      *                               directory cannot be used
+     */
+    public static ContidService start(CanisterConfig config, TaskTable tasks, ReentrantLock lock, PrintStream log) {
+        StampSource stamps = new StampSource();
+        AuditRouter router = AuditService.startLogRouter(config, DaemonStamps.of(stamps, lock), log);
+        try {
+            ContidService s = start(config, tasks, lock, log, stamps, ContidEventSink.of(router,
+                    config.daemon().logDir().resolve(config.audit().logFile())));
+            s.ownedRouter = router;
+            return s;
+        } catch (RuntimeException e) {
+            router.close();
+            throw e;
+        }
+    }
+
+    /**
+     * {@link #start(CanisterConfig, TaskTable, ReentrantLock, PrintStream)} inside the daemon: the
+     * registry stamps its records from {@code stamps} (shared with the audit pipeline) and hands them to
+     * the audit router ({@code auditLog}), the single writer of the audit logs.
      */
     public static ContidService start(CanisterConfig config, TaskTable tasks, ReentrantLock lock, PrintStream log,
                                       StampSource stamps, ContidEventSink auditLog) {
@@ -510,6 +536,9 @@ public final class ContidService implements AutoCloseable {
                 lock.unlock();
             }
             saveNow(System.nanoTime());
+        }
+        if (ownedRouter != null) {
+            ownedRouter.close();
         }
     }
 
