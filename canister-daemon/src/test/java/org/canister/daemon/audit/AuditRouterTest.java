@@ -33,6 +33,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class AuditRouterTest {
+    /** Blocking reads get threads of their own, never the common pool (one thread on two cores). */
+    private static final java.util.concurrent.Executor BLOCKING = r -> Thread.ofVirtual().start(r);
+
     @TempDir
     Path dir;
     private final ByteArrayOutputStream diag = new ByteArrayOutputStream();
@@ -203,7 +206,7 @@ class AuditRouterTest {
                 throw new IllegalStateException(e);
             }
             return seen.get();
-        });
+        }, BLOCKING);
         String pad = "x".repeat(400);
         for (int i = 0; i < events; i++) {
             AuditEvent e = kernel(i + 100, "4", Completion.EOE);
@@ -233,7 +236,7 @@ class AuditRouterTest {
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
-        });
+        }, BLOCKING);
         DiskGuard disk = new DiskGuard(dir, d -> 1L << 40, 0, 0);
         RotatingLog hostLog = RotatingLog.open(fifo, NO_LIMITS, disk,
                 AuditRouter.resumeRecords(stamps, CanisterTypes.Naming.NAMES), diagOut);
@@ -258,7 +261,7 @@ class AuditRouterTest {
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
-        });
+        }, BLOCKING);
         assertThat(router.awaitRouted(10_000)).isTrue();
         router.close();
         String text = all.get(10, TimeUnit.SECONDS);

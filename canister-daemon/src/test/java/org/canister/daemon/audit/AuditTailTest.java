@@ -13,6 +13,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class AuditTailTest {
+    /** Blocking reads get threads of their own, never the common pool (one thread on two cores). */
+    private static final java.util.concurrent.Executor BLOCKING = r -> Thread.ofVirtual().start(r);
+
     private static final String STREAM = String.join("\n",
             "type=SYSCALL msg=audit(1.000:1): syscall=59 pid=7 record=1",
             "type=CONTAINER_ID msg=audit(1.000:1): record=1 contid=4,^2",
@@ -65,7 +68,7 @@ class AuditTailTest {
             } catch (InterruptedException e) {
                 throw new IllegalStateException(e);
             }
-        });
+        }, BLOCKING);
         w.write(("type=USER_CMD msg=audit(1.000:9): pid=1 uid=0 msg='cmd=x'\n"
                 + "type=CONTAINER_ID msg=audit(1.000:9): record=1 contid=4\n").getBytes(StandardCharsets.ISO_8859_1));
         w.flush();
