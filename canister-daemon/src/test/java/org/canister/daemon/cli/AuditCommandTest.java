@@ -35,4 +35,13 @@ class AuditCommandTest {
         assertThat(status).isEqualTo(2);
         assertThat(err.toString()).contains("--contid").contains("EINVAL");
     }
+
+    @Test
+    void shouldRefuseAMissingRulesFileBeforeStartingAnything() {
+        StringWriter err = new StringWriter();
+        int status = run(err, "run", "--mount", dir.resolve("fs").toString(), "--audit-rules",
+                dir.resolve("missing.rules").toString());
+        assertThat(status).isEqualTo(2);
+        assertThat(java.nio.file.Files.exists(dir.resolve("fs"))).as("nothing was set up").isFalse();
+    }
 }
