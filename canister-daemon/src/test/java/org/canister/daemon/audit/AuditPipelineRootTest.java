@@ -36,6 +36,7 @@ class AuditPipelineRootTest {
     private Map<String, String> statusBefore;
     private String rulesBefore;
     private final ByteArrayOutputStream daemonLog = new ByteArrayOutputStream();
+    private int metricsPort;
 
     @BeforeEach
     void start() throws Exception {
@@ -45,7 +46,11 @@ class AuditPipelineRootTest {
         rulesBefore = AuditRootSupport.auditRules();
         Path rules = dir.resolve("audit.rules");
         Files.writeString(rules, "# the e2e rule\n-a always,exit -F arch=b64 -S execve -k " + KEY + "\n");
-        CanisterConfig config = AuditRootSupport.config(dir, "unicast", rules);
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            metricsPort = free.getLocalPort();
+        }
+        CanisterConfig config = AuditRootSupport.config(dir, "unicast", rules)
+                .withMetrics(new CanisterConfig.Metrics(metricsPort, "127.0.0.1"));
         daemon = Daemon.start(config, new PrintStream(daemonLog, true, StandardCharsets.UTF_8));
     }
 
@@ -104,6 +109,15 @@ class AuditPipelineRootTest {
         // The set itself is in both logs (CONTAINER_OP, unknown-numbers naming by default).
         assertThat(mine).anyMatch(x -> x.startsWith("type=UNKNOWN[1020] ") && x.contains("op=set opid=" + pid)
                 && x.contains(" contid=" + CONTID + " ") && x.contains("res=1"));
+
+        // status and metrics say the same
+        String status = Files.readString(dir.resolve("fs").resolve("status"));
+        assertThat(status).contains("\"audit_mode\" : \"unicast\"").containsPattern("\"audit_events_annotated\" : [1-9]");
+        java.net.http.HttpResponse<String> metrics = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(metrics.body()).containsPattern("canister_audit_events_annotated_total [1-9][0-9]")
+                .contains("canister_audit_kernel_lost_total 0\n").contains("canister_audit_queue_dropped_total 0\n");
 
         stdin.write("end\n".getBytes(StandardCharsets.US_ASCII));
         stdin.flush();
