@@ -150,8 +150,12 @@ public final class NamespaceTracker {
         }
     }
 
-    /** Namespaces of a clone child (or an untracked caller) held until the table reports the task. */
-    private record Pending(int tid, int expectedTgid, int callerPid, NsView view) {
+    /**
+     * Namespaces of a clone child (or an untracked caller) held until the table reports the task.
+     * {@code changed} are the slots the syscall set; the others were guessed from the caller's leader
+     * (the SYSCALL record names no thread) and are re-derived from the real parent when the fork arrives.
+     */
+    private record Pending(int tid, int expectedTgid, int callerPid, NsView view, NsSlot[] changed) {
     }
 
     /** One NS_DESTROY waiting for its standalone event. */
@@ -377,7 +381,7 @@ public final class NamespaceTracker {
                 track(ct, next);
             }
         } else {
-            hold(new Pending(child, tgid, sc.pid(), intern(next)), chain);
+            hold(new Pending(child, tgid, sc.pid(), intern(next), slots(changes)), chain);
         }
     }
 
@@ -386,11 +390,10 @@ public final class NamespaceTracker {
     private void onSwitch(NsSyscall sc, Map<Integer, NsView> observed, List<AuditRecord> out) {
         NsSlot[] scope = scope(sc);
         boolean explicit = sc.flagsKnown();
-        // Candidates: every thread read, and the caller's tgid even if it was not (then it was gone). The
-        // leader first: the usual caller, and the one named when every candidate was gone.
-        int[] tids = java.util.stream.IntStream.concat(
-                observed.keySet().stream().filter(Objects::nonNull).mapToInt(Integer::intValue),
-                java.util.stream.IntStream.of(sc.pid())).distinct().sorted().toArray();
+        // Candidates: every thread read; nothing read at all means the caller was gone. The leader first:
+        // the usual caller, and the one named when every candidate was gone.
+        int[] tids = observed.isEmpty() ? new int[] {sc.pid()}
+                : observed.keySet().stream().filter(Objects::nonNull).mapToInt(Integer::intValue).sorted().toArray();
         sortLeaderFirst(tids, sc.pid());
         boolean anyChange = false;
         int firstGone = -1;
@@ -426,7 +429,7 @@ public final class NamespaceTracker {
                 track(t, next);
             } else {
                 // The table has not seen this task yet (its fork event lags): hold its namespaces for it.
-                hold(new Pending(tid, sc.pid(), sc.pid(), intern(next)), chain);
+                hold(new Pending(tid, sc.pid(), sc.pid(), intern(next), slots(changes)), chain);
             }
         }
         if (!anyChange && firstGone >= 0) {
@@ -436,6 +439,14 @@ public final class NamespaceTracker {
             unobservedRecords(sc, sc.pid(), firstGone, chain, before, scope, explicit, out);
         }
         out.addAll(destroys);
+    }
+
+    private static NsSlot[] slots(List<Change> changes) {
+        NsSlot[] out = new NsSlot[changes.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = changes.get(i).slot();
+        }
+        return out;
     }
 
     private static void sortLeaderFirst(int[] tids, int leader) {
@@ -749,9 +760,21 @@ public final class NamespaceTracker {
             Pending p = pending.remove(task.tid());
             if (p != null) {
                 if (task.tgid() == p.expectedTgid() || task.tgid() == p.callerPid()) {
-                    // The clone event came first: the child's namespaces are known and already held.
-                    views.put(task, p.view());
-                    addChainAll(p.view(), chainOf(task));
+                    // The clone event came first: the namespaces it set are known and already held; the rest
+                    // comes from the creating thread the fork event names.
+                    NsView v = p.view();
+                    NsView pv = parent != null ? views.get(parent) : null;
+                    if (pv != null) {
+                        NsView.Builder b = (task.isLeader() ? pv.forChildProcess() : pv).toBuilder();
+                        for (NsSlot s : p.changed()) {
+                            b.set(s, p.view().get(s));
+                        }
+                        v = intern(b.build());
+                    }
+                    views.put(task, v);
+                    String chain = chainOf(task);
+                    queueExit(move(p.view(), v, chain, task.tgid()));
+                    addChainAll(v, chain);
                     return;
                 }
                 // A different task got the tid: the one held for was never reported; release it.
