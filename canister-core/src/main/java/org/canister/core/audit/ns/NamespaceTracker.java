@@ -257,6 +257,7 @@ public final class NamespaceTracker {
         return nsfsDev;
     }
 
+    /** Counters since attach, for {@code status} and metrics. */
     public Stats stats() {
         return new Stats(live.size(), views.size(), seeded, created, changed, destroyed, unobserved,
                 pending.size(), evictedPending);
