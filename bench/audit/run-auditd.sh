@@ -20,6 +20,9 @@ AUDITD_PID=
 cleanup() {
   set +e
   kill_storms
+  # Rule first, daemon second: with the rule loaded and no reader, every exec on the machine would go
+  # to the kernel's hold queue and, past backlog_limit, count as lost.
+  [ "$RULE_ADDED" = 1 ] && delete_rule
   [ -n "$AUDITD_PID" ] && stop_pid "$AUDITD_PID" auditd
   restore_audit
   if [ "${KEEP_WORK:-0}" = 1 ]; then

@@ -36,6 +36,9 @@ CANISTER_PID=
 cleanup() {
   set +e
   kill_storms
+  # Rule first, daemon second: with the rule loaded and no reader, every exec on the machine would go
+  # to the kernel's hold queue and, past backlog_limit, count as lost.
+  [ "$RULE_ADDED" = 1 ] && delete_rule
   [ -n "$CANISTER_PID" ] && stop_pid "$CANISTER_PID" canister
   if mountpoint -q "$MNT" 2>/dev/null; then
     fusermount3 -u "$MNT" 2>/dev/null || umount -l "$MNT"
