@@ -39,6 +39,9 @@ class FastPathTest {
         assertThat(FastPath.tryRun(new String[] {"ps", "--help"})).isNull();
         assertThat(FastPath.tryRun(new String[] {"ps", "--mount"})).isNull();
         assertThat(FastPath.tryRun(new String[] {"doctor"})).isNull();
+        assertThat(FastPath.tryRun(new String[] {"oci-hook", "--bogus"})).isNull();
+        assertThat(FastPath.tryRun(new String[] {"oci-hook", "--timeout-ms", "soon"})).isNull();
+        assertThat(FastPath.tryRun(new String[] {"oci-hook", "createRuntime", "extra"})).isNull();
         assertThat(FastPath.tryRun(new String[0])).isNull();
     }
 
@@ -53,5 +56,26 @@ class FastPathTest {
             System.setErr(old);
         }
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("no daemon is serving").contains("canister run");
+    }
+
+    @Test
+    void shouldRunTheHookLikePicocliDoesOnBadState(@TempDir Path dir) {
+        java.io.InputStream in = System.in;
+        PrintStream err = System.err;
+        ByteArrayOutputStream fastErr = new ByteArrayOutputStream();
+        ByteArrayOutputStream slowErr = new ByteArrayOutputStream();
+        try {
+            System.setIn(new java.io.ByteArrayInputStream("not json".getBytes(StandardCharsets.UTF_8)));
+            System.setErr(new PrintStream(fastErr, true, StandardCharsets.UTF_8));
+            Integer fast = FastPath.tryRun(new String[] {"oci-hook", "--mount", dir.toString(), "createRuntime"});
+            System.setIn(new java.io.ByteArrayInputStream("not json".getBytes(StandardCharsets.UTF_8)));
+            System.setErr(new PrintStream(slowErr, true, StandardCharsets.UTF_8));
+            int slow = Main.execute("oci-hook", "--mount", dir.toString(), "createRuntime");
+            assertThat(fast).isEqualTo(slow).isNotZero();
+        } finally {
+            System.setIn(in);
+            System.setErr(err);
+        }
+        assertThat(fastErr.toString(StandardCharsets.UTF_8)).isEqualTo(slowErr.toString(StandardCharsets.UTF_8)).isNotEmpty();
     }
 }
