@@ -54,4 +54,18 @@ class CanisterTypesTest {
         assertThat(AuditLogFormat.appendEvent(new StringBuilder(), e, Naming.NAMES, false).toString())
                 .isEqualTo("type=SYSCALL msg=audit(1.002:3): syscall=59\n");
     }
+
+    @Test
+    void shouldAgreeWithTheNamespaceRecordsOnNumbersAndNames() {
+        for (int t = 2900; t <= 2903; t++) {
+            assertThat(CanisterTypes.name(t)).isEqualTo(org.canister.core.audit.ns.NsRecords.name(t));
+        }
+        AuditRecord create = org.canister.core.audit.ns.NsRecords.destroy(S,
+                new org.canister.core.audit.ns.NsId(org.canister.core.audit.ns.NsType.NET, 4, 4026532281L),
+                java.util.List.of("4,^2"), "exit", 7);
+        assertThat(create.numbering()).isEqualTo(AuditRecord.Numbering.CANISTER);
+        assertThat(AuditRecordText.format(create)).startsWith("type=NS_DESTROY msg=audit(1.002:3): nstype=net");
+        assertThat(AuditRecordText.appendTo(new StringBuilder(), create, null, Naming.UNKNOWN_NUMBERS).toString())
+                .startsWith("type=UNKNOWN[2902] ");
+    }
 }

@@ -22,6 +22,8 @@ import org.canister.core.contid.ContidRecords;
  * successful set; its number is re-exported here so one class lists the family. Stock auditd 3.0.9 has no
  * names for 2900-2903 (it writes {@code UNKNOWN[2900]}): {@link #name(int)} gives Canister's names for a
  * writer that prints names, and {@code ContidRecords.Naming.UNKNOWN_NUMBERS} already covers 2900-2999.
+ * The records are Canister-numbered ({@link AuditRecord#canister}), so the audit writer names them by
+ * {@link org.canister.core.audit.CanisterTypes} and never takes them for user messages of the same numbers.
  */
 public final class NsRecords {
     /** A namespace was created by clone(2), clone3(2) or unshare(2). */
@@ -74,7 +76,7 @@ public final class NsRecords {
                 .append(" nstype=").append(nstype == null ? "?" : nstype.text());
         old.appendTo(b.append(' '), "old-");
         now.appendTo(b.append(' '), "");
-        return new AuditRecord(type, stamp, b.toString());
+        return AuditRecord.canister(type, stamp, b.toString());
     }
 
     /**
@@ -103,7 +105,7 @@ public final class NsRecords {
         }
         b.append(" cause=").append(cause).append(" pid=");
         number(b, pid);
-        return new AuditRecord(NS_DESTROY, stamp, b.toString());
+        return AuditRecord.canister(NS_DESTROY, stamp, b.toString());
     }
 
     private static void number(StringBuilder b, int v) {
