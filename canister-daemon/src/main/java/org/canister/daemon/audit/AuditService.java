@@ -40,16 +40,19 @@ import org.canister.linux.audit.KernelAuditState;
  *
  * <h2>Kernel state (DESIGN.md "Safety rules")</h2>
  * Everything is changed through one {@link KernelAuditState} and undone by {@link #close()}:
- * registration (unicast: AUDIT_SET pid, undone first so audit never points at a dead reader),
+ * registration (unicast: AUDIT_SET pid, undone last, once no rule and no enabled flag of ours is left
+ * to make records for a reader that is gone),
  * {@code backlog_limit} and {@code backlog_wait_time} (unicast only; multicast leaves auditd's
  * settings alone), {@code enabled} (set to 1 while running when it was 0, restored on exit: Canister
  * never leaves audit enabled), and the rules file's rules (deleted; rules it deleted are re-added).
  * A rules file with {@code -e 2} is refused unless {@code audit.allow-immutable}: it would lock audit
  * until reboot, and nothing could be restored.
  *
- * <p>Startup order: sinks, router, control socket and snapshot, event socket (unicast: register;
- * EEXIST fails with the hint to use multicast mode), backlog settings, {@code enabled}, rules, then
- * the reader thread. Close runs it backwards after the reader stopped.
+ * <p>Startup order: sinks, router, the event socket (unicast: register; EEXIST fails with the hint
+ * to use multicast mode), undoing a killed daemon's leftovers, the snapshot, backlog settings,
+ * {@code enabled}, rules, then the reader thread. Close restores the kernel (rules deleted,
+ * settings back) while the reader still drains, then stops the reader and unregisters. Three
+ * sockets: events, the reader's {@code lost} poller, and one for settings and rules.
  */
 public final class AuditService implements AutoCloseable {
 
@@ -58,7 +61,10 @@ public final class AuditService implements AutoCloseable {
     private final DaemonStamps stamps;
     private final PrintStream log;
     private AuditRouter router;
+    /** The reader's second socket: AUDIT_GET polls of the lost counter (agent thread only). */
     private AuditNetlink control;
+    /** The socket kernel settings and rules are changed and restored through (startup and close only). */
+    private AuditNetlink stateSocket;
     private AuditNetlink events;
     private KernelAuditState state;
     private AuditAgent agent;
@@ -237,6 +243,7 @@ public final class AuditService implements AutoCloseable {
         List<AuditRuleCommand> rules = readRules(a);
         try {
             control = AuditNetlink.open();
+            stateSocket = AuditNetlink.open();
             if (a.mode().equals("unicast")) {
                 events = AuditNetlink.open();
                 events.setReceiveBuffer(a.receiveBuffer());
@@ -260,14 +267,14 @@ public final class AuditService implements AutoCloseable {
         // remember the state to restore.
         KernelRestoreFile.Pending left = restoreFile.read();
         if (!left.isEmpty()) {
-            List<String> failures = KernelRestoreFile.undo(left, control);
+            List<String> failures = KernelRestoreFile.undo(left, stateSocket);
             log.println("canister: a previous canisterd was stopped without restoring kernel audit state; restored "
                     + left.fields() + " and deleted " + left.rules().size() + " rules"
                     + (failures.isEmpty() ? "" : " (failures: " + failures + ")"));
         }
         AuditStatus found;
         try {
-            state = KernelAuditState.snapshot(control);
+            state = KernelAuditState.snapshot(stateSocket);
             found = state.original();
         } catch (ErrnoException e) {
             throw new IllegalStateException("AUDIT_GET failed: " + e.getMessage(), e);
@@ -521,16 +528,9 @@ public final class AuditService implements AutoCloseable {
      * other sources (contid drops at shutdown). {@link #close()} does this too.
      */
     public synchronized void stopKernel() {
-        if (runner != null) {
-            runner.close();
-        }
-        if (events != null) {
-            try {
-                events.close();
-            } catch (RuntimeException e) {
-                log.println("canister: unregistering the audit daemon failed: " + e.getMessage());
-            }
-        }
+        // Rules go first, while the reader still drains: once they are deleted (and enabled is back as
+        // found) the kernel makes no more records for us, so unregistering afterwards strands none in
+        // its hold queue, where past backlog_limit they would count as lost.
         if (state != null) {
             try {
                 state.close();
@@ -542,6 +542,23 @@ public final class AuditService implements AutoCloseable {
             } catch (RuntimeException e) {
                 log.println("canister: restoring kernel audit state failed: " + e.getMessage()
                         + " (check auditctl -s and auditctl -l; the next start retries from " + restoreFile.file() + ")");
+            }
+        }
+        if (runner != null) {
+            runner.close();
+        }
+        if (events != null) {
+            try {
+                events.close();
+            } catch (RuntimeException e) {
+                log.println("canister: unregistering the audit daemon failed: " + e.getMessage());
+            }
+        }
+        if (stateSocket != null) {
+            try {
+                stateSocket.close();
+            } catch (RuntimeException e) {
+                log.println("canister: closing the audit state socket: " + e.getMessage());
             }
         }
         if (control != null) {
