@@ -205,6 +205,8 @@ public final class Libc {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, ADDRESS));
     private static final MethodHandle POLL = errnoHandle("poll",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle SETPRIORITY = errnoHandle("setpriority",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     // These three cannot fail (POSIX), so they capture nothing.
     private static final MethodHandle GETPID = plainHandle("getpid", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle GETTID = plainHandle("gettid", FunctionDescriptor.of(JAVA_INT));
@@ -920,6 +922,28 @@ public final class Libc {
     private static final long POLLFD_FD = Structs.offset(Structs.POLLFD, "fd");
     private static final long POLLFD_EVENTS = Structs.offset(Structs.POLLFD, "events");
     private static final long POLLFD_REVENTS = Structs.offset(Structs.POLLFD, "revents");
+
+    /** {@code PRIO_PROCESS} of sys/resource.h: with a thread id as {@code who}, Linux sets that thread's nice value. */
+    public static final int PRIO_PROCESS = 0;
+
+    /**
+     * setpriority(2): the nice value of one thread ({@code which} {@link #PRIO_PROCESS}, {@code who} a tid,
+     * 0 for the calling thread; on Linux the value is per thread), as auditd's {@code priority_boost}.
+     *
+     * @throws ErrnoException EACCES/EPERM when lowering the value needs CAP_SYS_NICE
+     */
+    public static void setpriority(int which, int who, int prio) {
+        Scratch s = scratch();
+        int r;
+        try {
+            r = (int) SETPRIORITY.invokeExact(s.state, which, who, prio);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+        if (r != 0) {
+            throw new ErrnoException("setpriority(" + which + ", " + who + ", " + prio + ")", errno(s));
+        }
+    }
 
     /**
      * poll(2) one descriptor.

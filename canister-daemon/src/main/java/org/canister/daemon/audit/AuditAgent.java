@@ -24,8 +24,9 @@ import org.canister.linux.audit.AuditStatus;
  *       {@code lostPollNs} (at most 5 s): the event socket may be full, and a request there would
  *       queue behind the backlog (auditbeat PR #7561 moved its poller to a separate client for that
  *       reason);</li>
- *   <li>receive overruns (ENOBUFS: the kernel dropped datagrams for this socket, which its
- *       {@code lost} counter does not count for multicast readers) are counted by the socket;</li>
+ *   <li>receive overruns (datagrams the kernel dropped because the socket was full, which its
+ *       {@code lost} counter does not count) are read from the socket's {@code sk_drops}
+ *       ({@code /proc/net/netlink}) with the same period, and ENOBUFS reports are counted too;</li>
  *   <li>whenever either grows, one {@code DAEMON_ERR op=lost kernel_lost=<delta>
  *       socket_overruns=<delta> res=0} event goes into the stream, stamped by the daemon.</li>
  * </ul>
@@ -43,13 +44,17 @@ public final class AuditAgent implements Agent {
     private final DaemonStamps stamps;
     private final AuditRouter router;
     private final long lostPollNs;
+    private final int priorityBoost;
+    private final java.io.PrintStream diag;
+    private boolean boosted;
     private final List<AuditEvent> ready = new ArrayList<>(256);
     private final List<ContidAnnotator.Result> annotated = new ArrayList<>(256);
     private long nowNs;
     private long nextLostPollNs;
     private boolean polled;
     private long lastKernelLost = -1;
-    private long lastOverruns;
+    private long lastEnobufs;
+    private long lastDrops = -1;
 
     private final AtomicLong recordsReceived = new AtomicLong();
     private final AtomicLong eventsAssembled = new AtomicLong();
@@ -66,10 +71,12 @@ public final class AuditAgent implements Agent {
      * @param events     the socket records arrive on (registered daemon or multicast reader)
      * @param control    a second socket for AUDIT_GET polling, or null to not poll
      * @param annotator  used under {@code lock}, which guards the task table it reads
-     * @param lostPollNs period of the {@code lost} poll
+     * @param lostPollNs    period of the {@code lost} poll
+     * @param priorityBoost lower the reader thread's nice value by this much at its first duty cycle
      */
     public AuditAgent(AuditNetlink events, AuditNetlink control, long eoeTimeoutNs, ContidAnnotator annotator,
-                      Lock lock, DaemonStamps stamps, AuditRouter router, long lostPollNs) {
+                      Lock lock, DaemonStamps stamps, AuditRouter router, long lostPollNs, int priorityBoost,
+                      java.io.PrintStream diag) {
         this.events = events;
         this.control = control;
         this.assembler = new EventAssembler(ready::add, eoeTimeoutNs, EventAssembler.DEFAULT_MAX_IN_FLIGHT);
@@ -78,10 +85,16 @@ public final class AuditAgent implements Agent {
         this.stamps = stamps;
         this.router = router;
         this.lostPollNs = lostPollNs;
+        this.priorityBoost = priorityBoost;
+        this.diag = diag;
     }
 
     @Override
     public int doWork(long nowNs) {
+        if (!boosted) {
+            boosted = true;
+            Priority.boost(priorityBoost, "audit reader", diag);
+        }
         this.nowNs = nowNs;
         int n = events.receive(this::onRecord, POLL_TIMEOUT_MS);
         assembler.poll(nowNs);
@@ -127,9 +140,12 @@ public final class AuditAgent implements Agent {
 
     private void checkLoss(long nowNs) {
         long lostDelta = 0;
-        if (control != null && (!polled || nowNs - nextLostPollNs >= 0)) {
+        boolean due = !polled || nowNs - nextLostPollNs >= 0;
+        if (due) {
             polled = true;
             nextLostPollNs = nowNs + lostPollNs;
+        }
+        if (due && control != null) {
             try {
                 AuditStatus st = control.status();
                 kernelBacklog = st.backlog();
@@ -145,9 +161,21 @@ public final class AuditAgent implements Agent {
                 lostPollErrors.incrementAndGet();
             }
         }
-        long ov = events.counters().overruns();
-        long ovDelta = ov - lastOverruns;
-        lastOverruns = ov;
+        // Datagrams the kernel dropped for the event socket: sk_drops when /proc says (every datagram,
+        // also with NETLINK_NO_ENOBUFS), else the ENOBUFS reports (one per congestion episode).
+        long ovDelta = 0;
+        long enobufs = events.counters().overruns();
+        if (enobufs > lastEnobufs) {
+            ovDelta = enobufs - lastEnobufs;
+            lastEnobufs = enobufs;
+        }
+        if (due) {
+            long drops = events.kernelDrops();
+            if (drops >= 0) {
+                ovDelta = Math.max(ovDelta, lastDrops < 0 ? 0 : drops - lastDrops);
+                lastDrops = drops;
+            }
+        }
         if (lostDelta > 0 || ovDelta > 0) {
             kernelLost.addAndGet(lostDelta);
             overruns.addAndGet(ovDelta);

@@ -52,10 +52,11 @@ public final class AuditRouter implements AutoCloseable {
      * @param socket             rules for the socket only
      * @param containerAncestors also route to the logs of the enclosing containers
      * @param socketEoe          send EOE lines to the socket after events the kernel closed with EOE
+     * @param priorityBoost      lower the router thread's nice value by this much (0: leave it)
      */
     public record Settings(CanisterTypes.Naming naming, int queueCapacity, long fsyncIntervalNs, EventFilter global,
                            EventFilter host, EventFilter containers, EventFilter socket, boolean containerAncestors,
-                           boolean socketEoe) {
+                           boolean socketEoe, int priorityBoost) {
     }
 
     /** Counters for status and metrics. */
@@ -168,6 +169,7 @@ public final class AuditRouter implements AutoCloseable {
     }
 
     private void loop() {
+        Priority.boost(settings.priorityBoost(), "audit writer", diag);
         List<Routed> batch = new ArrayList<>(BATCH);
         long lastSync = System.nanoTime();
         boolean unsynced = false;

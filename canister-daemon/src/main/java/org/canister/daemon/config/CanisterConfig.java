@@ -91,6 +91,9 @@ public record CanisterConfig(
      * @param endOfEventTimeoutMs an event without EOE is complete after this long (auditd's 2 s)
      * @param lostPollMs          how often the kernel {@code lost} counter is polled (at most 5000)
      * @param containerIdPosition {@code after} or {@code before} (v11 order) the record it annotates
+     * @param priorityBoost       how much the reader and writer threads' nice value is lowered (auditd's
+     *                            {@code priority_boost}, default 4), so a busy machine cannot starve them
+     *                            into kernel {@code lost} records; 0 = leave it
      * @param logFile             host log; relative paths are under {@code daemon.log-dir}
      * @param typeNames           {@code unknown-numbers} ({@code type=UNKNOWN[1020]}, what stock ausearch
      *                            3.0.9 can select with {@code -m}) or {@code names} ({@code type=CONTAINER_OP})
@@ -119,6 +122,7 @@ public record CanisterConfig(
             @JsonProperty("end-of-event-timeout-ms") Integer endOfEventTimeoutMs,
             @JsonProperty("lost-poll-ms") Integer lostPollMs,
             @JsonProperty("container-id-position") String containerIdPosition,
+            @JsonProperty("priority-boost") Integer priorityBoost,
             @JsonProperty("log-file") Path logFile,
             @JsonProperty("type-names") String typeNames,
             @JsonProperty("queue-capacity") Integer queueCapacity,
@@ -144,6 +148,7 @@ public record CanisterConfig(
             endOfEventTimeoutMs = range("audit.end-of-event-timeout-ms", endOfEventTimeoutMs, 2000, 1, 60_000);
             lostPollMs = range("audit.lost-poll-ms", lostPollMs, 1000, 100, 5000);
             containerIdPosition = oneOf("audit.container-id-position", containerIdPosition, "after", "after", "before");
+            priorityBoost = range("audit.priority-boost", priorityBoost, 4, 0, 19);
             logFile = logFile == null ? Path.of("audit.log") : logFile;
             typeNames = typeNames == null ? "unknown-numbers" : typeNames;
             if (!typeNames.equals("names") && !typeNames.equals("unknown-numbers")) {
@@ -169,7 +174,7 @@ public record CanisterConfig(
         /** All defaults. */
         public Audit() {
             this(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                    null, null, null, null, null, null);
+                    null, null, null, null, null, null, null);
         }
 
         /** The {@code type=} naming of {@link #typeNames}, as the contid log writer takes it. */
@@ -185,7 +190,7 @@ public record CanisterConfig(
         /** The same settings with another rules file ({@code canister run --audit-rules}). */
         public Audit withRulesFile(Path file) {
             return new Audit(mode, file, allowImmutable, receiveBuffer, backlogLimit, backlogWaitTime,
-                    endOfEventTimeoutMs, lostPollMs, containerIdPosition, logFile, typeNames, queueCapacity,
+                    endOfEventTimeoutMs, lostPollMs, containerIdPosition, priorityBoost, logFile, typeNames, queueCapacity,
                     fsyncIntervalMs, filters, hostLog, containerLogs, socket, maxLogFile, numLogs, maxLogFileAction,
                     spaceLeft, spaceLeftAction, diskFullAction);
         }
@@ -193,7 +198,7 @@ public record CanisterConfig(
         /** The same settings with another mode (tests, {@code --audit-mode}). */
         public Audit withMode(String newMode) {
             return new Audit(newMode, rulesFile, allowImmutable, receiveBuffer, backlogLimit, backlogWaitTime,
-                    endOfEventTimeoutMs, lostPollMs, containerIdPosition, logFile, typeNames, queueCapacity,
+                    endOfEventTimeoutMs, lostPollMs, containerIdPosition, priorityBoost, logFile, typeNames, queueCapacity,
                     fsyncIntervalMs, filters, hostLog, containerLogs, socket, maxLogFile, numLogs, maxLogFileAction,
                     spaceLeft, spaceLeftAction, diskFullAction);
         }

@@ -79,6 +79,8 @@ public final class AuditNetlink implements AutoCloseable {
     private boolean registered;
     private boolean closed;
     private int receiveBufferBytes;
+    /** This socket's inode (for /proc/net/netlink), -1 until looked up, 0 when unknown. */
+    private long inode = -1;
 
     private long datagrams;
     private long records;
@@ -147,6 +149,61 @@ public final class AuditNetlink implements AutoCloseable {
         }
         receiveBufferBytes = Libc.getsockoptInt(fd, Libc.SOL_SOCKET, Libc.SO_RCVBUF);
         return receiveBufferBytes;
+    }
+
+    /**
+     * NETLINK_NO_ENOBUFS: the kernel no longer marks this socket congested after a dropped datagram
+     * (netlink_overrun sets NETLINK_S_CONGESTED, which then refuses or stalls every delivery until the
+     * receive queue has been drained completely) and {@code recv} no longer reports ENOBUFS; drops are
+     * still counted in the socket's {@code sk_drops} ({@code Drops} in /proc/net/netlink). auditd does
+     * this since 4.0.2 (audit-userspace abea35d2 "prevent netlink congestion").
+     */
+    public void setNoEnobufs() {
+        checkOpen();
+        Libc.setsockoptInt(fd, Libc.SOL_NETLINK, Libc.NETLINK_NO_ENOBUFS, 1);
+    }
+
+    /**
+     * Datagrams the kernel dropped for this socket because its receive buffer was full: the
+     * socket's {@code sk_drops}, the {@code Drops} column of {@code /proc/net/netlink} (found by the
+     * socket's inode). Unlike ENOBUFS reports ({@link Counters#overruns()}, one per congestion episode,
+     * none with {@link #setNoEnobufs()}), this counts every datagram.
+     *
+     * @return the count, or -1 when {@code /proc} does not say (e.g. the socket is not bound yet: it
+     *         is listed from its first send or bind on)
+     */
+    public long kernelDrops() {
+        checkOpen();
+        try {
+            if (inode < 0) {
+                String link = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/" + fd)).toString();
+                inode = link.startsWith("socket:[") ? Long.parseLong(link.substring(8, link.length() - 1)) : 0;
+            }
+            if (inode == 0) {
+                return -1;
+            }
+            return dropsOf(java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/net/netlink")), inode);
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** The Drops column of the /proc/net/netlink row whose Inode column is {@code inode}, or -1. */
+    static long dropsOf(List<String> procNetNetlink, long inode) {
+        for (String line : procNetNetlink) {
+            String[] f = line.trim().split("\\s+");
+            // sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode (net/netlink/af_netlink.c netlink_seq_show)
+            if (f.length >= 10 && !f[0].equals("sk")) {
+                try {
+                    if (Long.parseLong(f[9]) == inode) {
+                        return Long.parseLong(f[8]);
+                    }
+                } catch (NumberFormatException e) {
+                    // not a data row
+                }
+            }
+        }
+        return -1;
     }
 
     /** The receive buffer granted by the last {@link #setReceiveBuffer}, 0 if never set. */
