@@ -36,7 +36,7 @@ class StructLayoutTest {
 
     private static final List<String> KERNEL_HEADERS = List.of("stddef.h", "stdio.h", "fcntl.h", "poll.h",
             "sys/socket.h", "sys/uio.h", "sys/syscall.h", "linux/netlink.h", "linux/connector.h",
-            "linux/cn_proc.h", "linux/fanotify.h", "linux/audit.h");
+            "linux/cn_proc.h", "linux/fanotify.h", "linux/audit.h", "sys/resource.h");
 
     @TempDir
     Path dir;
