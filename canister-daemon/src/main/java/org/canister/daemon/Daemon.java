@@ -88,6 +88,13 @@ public final class Daemon implements AutoCloseable {
             d.close();
             throw new StartupException("start failed: " + e.getMessage() + "; run 'canister doctor' to see which "
                     + "kernel facility is missing");
+        } catch (org.canister.core.CanisterException e) {
+            d.close();
+            throw new StartupException(e.errno() + ": " + e.getMessage());
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            // a component refused with a sentence of its own (a socket in use, a bad rules file)
+            d.close();
+            throw new StartupException(e.getMessage());
         } catch (RuntimeException e) {
             d.close();
             throw new StartupException("start failed (" + e + "); run 'canister doctor' to see which kernel "
