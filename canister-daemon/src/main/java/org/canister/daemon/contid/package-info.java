@@ -2,7 +2,7 @@
  * Audit container IDs in the daemon: {@link org.canister.daemon.contid.ContidService} wires the pure
  * {@link org.canister.core.contid.ContidRegistry} to the control filesystem
  * ({@link org.canister.daemon.contid.ContidFiles}), to the audit log
- * ({@link org.canister.daemon.contid.AuditLogWriter}) and to restart-safe state
+ * (through the audit router, the single writer of the logs) and to restart-safe state
  * ({@link org.canister.daemon.contid.ContidStateStore}); {@link org.canister.daemon.contid.OciState} is
  * what the OCI hook reads.
  *
