@@ -159,26 +159,6 @@ public final class ContidRecords {
      * 0x21 or above 0x7e, then upper-case hex of the bytes; {@code ?} for unknown (null or empty).
      */
     public static void appendUntrusted(StringBuilder b, String value) {
-        if (value == null || value.isEmpty()) {
-            b.append('?');
-            return;
-        }
-        byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
-        boolean control = false;
-        for (byte x : bytes) {
-            int c = x & 0xff;
-            if (c == '"' || c < 0x21 || c > 0x7e) {
-                control = true;
-                break;
-            }
-        }
-        if (!control) {
-            b.append('"').append(value).append('"');
-            return;
-        }
-        final String hex = "0123456789ABCDEF";
-        for (byte x : bytes) {
-            b.append(hex.charAt((x >> 4) & 0xf)).append(hex.charAt(x & 0xf));
-        }
+        org.canister.core.audit.AuditLogFormat.appendUntrusted(b, value);
     }
 }
