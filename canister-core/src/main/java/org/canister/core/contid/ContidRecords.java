@@ -1,6 +1,5 @@
 package org.canister.core.contid;
 
-import java.nio.charset.StandardCharsets;
 
 import org.canister.core.Errno;
 import org.canister.core.task.Namespaces;
