@@ -2,14 +2,21 @@ package org.canister.daemon.audit;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Lock;
 import org.canister.core.audit.AuditEvent;
+import org.canister.core.audit.AuditFields;
 import org.canister.core.audit.AuditRecord;
+import org.canister.core.audit.AuditTypes;
 import org.canister.core.audit.DaemonRecords;
 import org.canister.core.audit.EventAssembler;
 import org.canister.core.audit.annotate.ContidAnnotator;
+import org.canister.core.audit.ns.NamespaceAuditRules;
+import org.canister.core.audit.ns.NamespaceTracker;
+import org.canister.core.audit.ns.NsView;
 import org.canister.daemon.agent.Agent;
+import org.canister.daemon.nsaudit.ProcNamespaceReader;
 import org.canister.linux.audit.AuditNetlink;
 import org.canister.linux.audit.AuditStatus;
 
@@ -31,10 +38,25 @@ import org.canister.linux.audit.AuditStatus;
  *       socket_overruns=<delta> res=0} event goes into the stream, stamped by the daemon.</li>
  * </ul>
  *
+ * <h2>Namespace records (spec/audit-contid.md 6.3)</h2>
+ * With a {@link NamespaceTracker}, each assembled event whose SYSCALL carries the
+ * {@value NamespaceAuditRules#KEY} key is completed in three steps: the tracker names the tasks to read
+ * (under the model lock: it reads the task table), {@code /proc/<tid>/ns/*} are {@code stat}ed
+ * <em>outside</em> the lock (file system calls must not hold up the proc connector and the FUSE threads),
+ * then, under the lock again, the tracker's NS_CREATE / NS_CHANGE / NS_DESTROY records are appended to
+ * that event (they carry its stamp, req. 21) before it is annotated and routed. Events of the key that
+ * changed no namespace (every glibc {@code pthread_create} is a clone3) are kept as the kernel sent them:
+ * the NS records are auxiliary to the syscall event, and dropping the kernel's own event is left to
+ * {@code audit.filters}. Standalone NS_DESTROY {@code cause=exit} events (the last member of a namespace
+ * exited; the proc connector reports exits to the table on another thread) are taken from the tracker in
+ * every lock hold of this agent and at least every {@value #NS_EXIT_POLL_MS} ms when idle.
+ *
  * <p>Runs on one agent thread; the counters are readable from any thread.
  */
 public final class AuditAgent implements Agent {
     private static final int POLL_TIMEOUT_MS = 100;
+    /** How often standalone NS_DESTROY events are collected while no kernel event arrives. */
+    static final int NS_EXIT_POLL_MS = 100;
 
     private final AuditNetlink events;
     private final AuditNetlink control;
@@ -46,6 +68,14 @@ public final class AuditAgent implements Agent {
     private final long lostPollNs;
     private final int priorityBoost;
     private final java.io.PrintStream diag;
+    private final NamespaceTracker nsTracker;
+    private final ProcNamespaceReader nsReader;
+    /** Per batch: index in {@link #ready} of each canister-ns event, and the views read for it. */
+    private final List<Integer> nsIndex = new ArrayList<>();
+    private final List<int[]> nsTids = new ArrayList<>();
+    private final List<Map<Integer, NsView>> nsViews = new ArrayList<>();
+    private final List<AuditEvent> nsExits = new ArrayList<>();
+    private long nextNsExitPollNs;
     private boolean boosted;
     private final List<AuditEvent> ready = new ArrayList<>(256);
     private final List<ContidAnnotator.Result> annotated = new ArrayList<>(256);
@@ -66,6 +96,9 @@ public final class AuditAgent implements Agent {
     private volatile long kernelBacklog;
     private volatile EventAssembler.Stats assemblerStats;
     private volatile ContidAnnotator.Stats annotatorStats;
+    private volatile NamespaceTracker.Stats nsStats;
+    private final AtomicLong nsEvents = new AtomicLong();
+    private final AtomicLong nsExitEvents = new AtomicLong();
 
     /**
      * @param events     the socket records arrive on (registered daemon or multicast reader)
@@ -73,10 +106,17 @@ public final class AuditAgent implements Agent {
      * @param annotator  used under {@code lock}, which guards the task table it reads
      * @param lostPollNs    period of the {@code lost} poll
      * @param priorityBoost lower the reader thread's nice value by this much at its first duty cycle
+     * @param nsTracker     namespace tracking attached to the table {@code lock} guards, or null for none
+     * @param nsReader      reads {@code /proc/<tid>/ns}; required with {@code nsTracker}
      */
     public AuditAgent(AuditNetlink events, AuditNetlink control, long eoeTimeoutNs, ContidAnnotator annotator,
                       Lock lock, DaemonStamps stamps, AuditRouter router, long lostPollNs, int priorityBoost,
-                      java.io.PrintStream diag) {
+                      java.io.PrintStream diag, NamespaceTracker nsTracker, ProcNamespaceReader nsReader) {
+        if (nsTracker != null && nsReader == null) {
+            throw new IllegalArgumentException("a namespace tracker needs a ProcNamespaceReader");
+        }
+        this.nsTracker = nsTracker;
+        this.nsReader = nsReader;
         this.events = events;
         this.control = control;
         this.assembler = new EventAssembler(ready::add, eoeTimeoutNs, EventAssembler.DEFAULT_MAX_IN_FLIGHT);
@@ -99,6 +139,7 @@ public final class AuditAgent implements Agent {
         int n = events.receive(this::onRecord, POLL_TIMEOUT_MS);
         assembler.poll(nowNs);
         int published = publish();
+        published += pollNsExits(nowNs);
         checkLoss(nowNs);
         assemblerStats = assembler.stats();
         return n + published;
@@ -109,21 +150,50 @@ public final class AuditAgent implements Agent {
         assembler.accept(r, nowNs);
     }
 
-    /** Annotates the assembled events in one lock hold, then routes them outside it. */
+    /**
+     * Annotates the assembled events in one lock hold, then routes them outside it. With namespace
+     * tracking and canister-ns events in the batch, the tasks to read are named in a first, short hold
+     * and {@code /proc} is read between the two.
+     */
     private int publish() {
         if (ready.isEmpty()) {
             return 0;
         }
         annotated.clear();
+        boolean nsBatch = nsTracker != null && nameNsTasks();
+        if (nsBatch) {
+            // stat(2) of /proc/<tid>/ns/* without the model lock (ProcNamespaceReader: ~10 calls per task)
+            for (int[] tids : nsTids) {
+                nsViews.add(nsReader.readAll(tids));
+            }
+        }
         lock.lock();
         try {
+            if (nsBatch) {
+                for (int i = 0; i < nsIndex.size(); i++) {
+                    int at = nsIndex.get(i);
+                    AuditEvent e = ready.get(at);
+                    List<AuditRecord> added = nsTracker.onSyscall(e.first(AuditTypes.SYSCALL), nsViews.get(i));
+                    if (!added.isEmpty()) {
+                        List<AuditRecord> all = new ArrayList<>(e.records().size() + added.size());
+                        all.addAll(e.records());
+                        all.addAll(added);
+                        ready.set(at, e.withRecords(all));
+                        nsEvents.incrementAndGet();
+                    }
+                }
+            }
             for (AuditEvent e : ready) {
                 stamps.observeKernelLocked(e.stamp());
                 annotated.add(annotator.annotate(e));
             }
             annotatorStats = annotator.stats();
+            takeNsExitsLocked();
         } finally {
             lock.unlock();
+            nsIndex.clear();
+            nsTids.clear();
+            nsViews.clear();
         }
         int n = ready.size();
         ready.clear();
@@ -135,7 +205,90 @@ public final class AuditAgent implements Agent {
             router.submit(r.event(), r.subject());
         }
         annotated.clear();
+        return n + routeNsExits();
+    }
+
+    /**
+     * Finds the canister-ns events of the batch and, under the lock, asks the tracker which tasks to read.
+     *
+     * @return whether any was found
+     */
+    private boolean nameNsTasks() {
+        for (int i = 0; i < ready.size(); i++) {
+            AuditRecord sc = ready.get(i).first(AuditTypes.SYSCALL);
+            if (sc != null && hasNsKey(sc)) {
+                nsIndex.add(i);
+            }
+        }
+        if (nsIndex.isEmpty()) {
+            return false;
+        }
+        lock.lock();
+        try {
+            for (int at : nsIndex) {
+                nsTids.add(nsTracker.tasksToRead(ready.get(at).first(AuditTypes.SYSCALL)));
+            }
+        } finally {
+            lock.unlock();
+        }
+        return true;
+    }
+
+    /**
+     * Whether the SYSCALL record carries the {@value NamespaceAuditRules#KEY} key: alone it is quoted
+     * ({@code key="canister-ns"}); with several keys the kernel joins them with {@code \x01} and logs hex
+     * (kernel/auditsc.c audit_log_key, AUDIT_KEY_SEPARATOR).
+     */
+    static boolean hasNsKey(AuditRecord syscall) {
+        String raw = syscall.field("key");
+        if (raw == null || raw.equals("(null)")) {
+            return false;
+        }
+        String key = AuditFields.decodeUntrusted(raw);
+        if (key == null) {
+            return false;
+        }
+        for (String k : key.split("\u0001", -1)) {
+            if (k.equals(NamespaceAuditRules.KEY)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Collects the tracker's standalone exit events; the caller holds the lock. */
+    private void takeNsExitsLocked() {
+        if (nsTracker == null) {
+            return;
+        }
+        // the tracker's stamp function is DaemonStamps.next, which takes the (reentrant) model lock again
+        nsExits.addAll(nsTracker.takePendingEvents(System.currentTimeMillis()));
+        nsStats = nsTracker.stats();
+    }
+
+    private int routeNsExits() {
+        int n = nsExits.size();
+        for (AuditEvent e : nsExits) {
+            router.submit(e);
+        }
+        nsExits.clear();
+        nsExitEvents.addAndGet(n);
         return n;
+    }
+
+    /** When no kernel event came for a while, still collects standalone NS_DESTROY events of exits. */
+    private int pollNsExits(long nowNs) {
+        if (nsTracker == null || nowNs - nextNsExitPollNs < 0) {
+            return 0;
+        }
+        nextNsExitPollNs = nowNs + NS_EXIT_POLL_MS * 1_000_000L;
+        lock.lock();
+        try {
+            takeNsExitsLocked();
+        } finally {
+            lock.unlock();
+        }
+        return routeNsExits();
     }
 
     private void checkLoss(long nowNs) {
@@ -240,6 +393,21 @@ public final class AuditAgent implements Agent {
     /** Assembler counters at the end of the last duty cycle, or null before the first. */
     public EventAssembler.Stats assemblerStats() {
         return assemblerStats;
+    }
+
+    /** Tracker counters at the last lock hold of this agent, or null without namespace tracking (or before). */
+    public NamespaceTracker.Stats namespaceStats() {
+        return nsStats;
+    }
+
+    /** Kernel events that got NS_CREATE, NS_CHANGE or NS_DESTROY records. */
+    public long namespaceEvents() {
+        return nsEvents.get();
+    }
+
+    /** Standalone NS_DESTROY {@code cause=exit} events routed. */
+    public long namespaceExitEvents() {
+        return nsExitEvents.get();
     }
 
     /** Annotator counters after the last annotation, or null before the first. */

@@ -24,9 +24,13 @@ import org.canister.core.audit.CanisterTypes;
 import org.canister.core.audit.EventAssembler;
 import org.canister.core.audit.annotate.ContidAnnotator;
 import org.canister.core.audit.filter.EventFilter;
+import org.canister.core.audit.ns.NamespaceAuditRules;
+import org.canister.core.audit.ns.NamespaceTracker;
+import org.canister.core.contid.ContidRegistry;
 import org.canister.core.task.TaskTable;
 import org.canister.daemon.agent.AgentRunner;
 import org.canister.daemon.config.CanisterConfig;
+import org.canister.daemon.nsaudit.ProcNamespaceReader;
 import org.canister.linux.ErrnoException;
 import org.canister.linux.audit.AuditNetlink;
 import org.canister.linux.audit.AuditStatus;
@@ -53,6 +57,12 @@ import org.canister.linux.audit.KernelAuditState;
  * {@code enabled}, rules, then the reader thread. Close restores the kernel (rules deleted,
  * settings back) while the reader still drains, then stops the reader and unregisters. Three
  * sockets: events, the reader's {@code lost} poller, and one for settings and rules.
+ *
+ * <h2>Namespace records ({@code audit.namespace-records}, spec/audit-contid.md 6.3)</h2>
+ * When on (the default; never in mode off), the {@link NamespaceAuditRules} are added after the rules
+ * file's (so a {@code -D} there cannot delete them), through the same {@link KernelAuditState} and the
+ * restore file, and deleted on exit like the others; a {@link NamespaceTracker} is attached to the task
+ * table under the model lock (after the table was seeded) and handed to the {@link AuditAgent}.
  */
 public final class AuditService implements AutoCloseable {
 
@@ -73,6 +83,8 @@ public final class AuditService implements AutoCloseable {
     private String metricsError;
     private Path rulesLoaded;
     private int rulesAdded;
+    private NamespaceTracker nsTracker;
+    private int nsRulesAdded;
     private KernelRestoreFile restoreFile;
     private boolean ownsRestoreFile;
     private boolean closed;
@@ -309,6 +321,8 @@ public final class AuditService implements AutoCloseable {
                     aboutToAdd.add(ar.rule());
                 }
             }
+            List<AuditRule> nsRules = a.namespaceRecords() ? NamespaceAuditRules.rules() : List.of();
+            aboutToAdd.addAll(nsRules);
             saveRestore(aboutToSet, aboutToAdd);
             ownsRestoreFile = true;
             if (unicast && a.backlogLimit() >= 0) {
@@ -326,18 +340,48 @@ public final class AuditService implements AutoCloseable {
                 }
                 rulesAdded = state.addedRules().size();
             }
+            for (AuditRule r : nsRules) {
+                try {
+                    state.addRule(r);
+                    nsRulesAdded++;
+                } catch (ErrnoException e) {
+                    if (e.errno() != 17) {
+                        throw e;
+                    }
+                    // EEXIST: the rules file (or someone else) loaded the same rule; it serves us as is and,
+                    // not being ours, stays on exit
+                    log.println("canister: namespace rule already loaded, kept as found: " + r);
+                }
+            }
             saveRestore(EnumSet.noneOf(AuditStatusField.class), List.of());
         } catch (ErrnoException e) {
             throw new IllegalStateException("kernel audit setup failed: " + e.getMessage(), e);
         }
         ContidAnnotator annotator = new ContidAnnotator(tasks, a.containerIdPosition().equals("before")
                 ? ContidAnnotator.Placement.BEFORE : ContidAnnotator.Placement.AFTER);
+        ProcNamespaceReader nsReader = null;
+        if (a.namespaceRecords()) {
+            nsReader = new ProcNamespaceReader();
+            ProcNamespaceReader reader = nsReader;
+            long nsfsDev = reader.nsfsDev();
+            lock.lock();
+            try {
+                // seeded tasks are stat'ed once (all ten ns files, time included); later ones inherit
+                nsTracker = NamespaceTracker.attach(tasks, nsfsDev, ContidRegistry::chainOf, stamps::next,
+                        t -> reader.read(t.tid()), NamespaceTracker.DEFAULT_MAX_PENDING);
+            } finally {
+                lock.unlock();
+            }
+        }
         agent = new AuditAgent(events, control, TimeUnit.MILLISECONDS.toNanos(a.endOfEventTimeoutMs()), annotator, lock,
-                stamps, router, TimeUnit.MILLISECONDS.toNanos(a.lostPollMs()), a.priorityBoost(), log);
+                stamps, router, TimeUnit.MILLISECONDS.toNanos(a.lostPollMs()), a.priorityBoost(), log, nsTracker,
+                nsReader);
         runner = new AgentRunner(agent, 0, t -> log.println("canister: audit reader: " + t)).start();
         log.println("canister: audit " + a.mode() + (events.isRegisteredDaemon() ? " (registered audit daemon)" : "")
                 + ", receive buffer " + events.receiveBufferBytes() + " bytes"
-                + (rulesLoaded != null ? ", " + rulesAdded + " rules from " + rulesLoaded : ", no rules file"));
+                + (rulesLoaded != null ? ", " + rulesAdded + " rules from " + rulesLoaded : ", no rules file")
+                + (nsTracker != null ? ", namespace records on (" + nsRulesAdded + " canister-ns rules, "
+                        + nsTracker.stats().live() + " namespaces seeded)" : ""));
     }
 
     /** The rules file's commands; a missing default file means no rules, a missing explicit one is an error. */
@@ -435,6 +479,19 @@ public final class AuditService implements AutoCloseable {
             counters.put("audit_socket_overruns", agent.overruns());
             counters.put("audit_kernel_backlog", agent.kernelBacklog());
             counters.put("audit_reader_errors", runner.errors());
+            NamespaceTracker.Stats ns = agent.namespaceStats();
+            if (ns != null) {
+                counters.put("audit_ns_live", ns.live());
+                counters.put("audit_ns_tracked_tasks", ns.trackedTasks());
+                counters.put("audit_ns_created", ns.created());
+                counters.put("audit_ns_changed", ns.changed());
+                counters.put("audit_ns_destroyed", ns.destroyed());
+                counters.put("audit_ns_unobserved", ns.unobserved());
+                counters.put("audit_ns_pending_children", ns.pendingChildren());
+                counters.put("audit_ns_evicted_pending", ns.evictedPending());
+                counters.put("audit_ns_events", agent.namespaceEvents());
+                counters.put("audit_ns_exit_events", agent.namespaceExitEvents());
+            }
         }
         counters.put("audit_events_filtered", s.filtered());
         counters.put("audit_queue_dropped", s.queueDropped());
@@ -475,6 +532,21 @@ public final class AuditService implements AutoCloseable {
             if (as != null) {
                 t.metric("canister_audit_events_timed_out_total", "counter",
                         "Events completed by the end-of-event timeout.", as.timedOut());
+            }
+            NamespaceTracker.Stats ns = agent.namespaceStats();
+            if (ns != null) {
+                t.metric("canister_audit_namespaces_live", "gauge", "Namespaces tracked now.", ns.live());
+                t.labelled("canister_audit_namespace_records_total", "counter",
+                        "NS_CREATE, NS_CHANGE and NS_DESTROY records made (destroy: all causes).", "op",
+                        new String[] {"create", "change", "destroy"},
+                        new long[] {ns.created(), ns.changed(), ns.destroyed()});
+                t.metric("canister_audit_namespace_unobserved_total", "counter",
+                        "Namespace records with dev=? inode=? (the task was gone before /proc was read).",
+                        ns.unobserved());
+                t.metric("canister_audit_namespace_pending_children", "gauge",
+                        "Clone children waiting for their fork event.", ns.pendingChildren());
+                t.metric("canister_audit_namespace_evicted_pending_total", "counter",
+                        "Pending clone children released because the bound was reached.", ns.evictedPending());
             }
             ContidAnnotator.Stats an = agent.annotatorStats();
             if (an != null) {

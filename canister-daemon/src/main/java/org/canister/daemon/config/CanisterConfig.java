@@ -111,6 +111,8 @@ public record CanisterConfig(
      * @param spaceLeft           MiB free on the log file system below which {@code spaceLeftAction} applies
      * @param spaceLeftAction     ignore, syslog or suspend
      * @param diskFullAction      suspend or ignore
+     * @param namespaceRecords    load the {@code canister-ns} kernel rules and add NS_CREATE, NS_CHANGE and
+     *                            NS_DESTROY records (spec/audit-contid.md 6.3); default true, ignored in mode off
      */
     public record Audit(
             @JsonProperty("mode") String mode,
@@ -136,7 +138,8 @@ public record CanisterConfig(
             @JsonProperty("max-log-file-action") String maxLogFileAction,
             @JsonProperty("space-left") Integer spaceLeft,
             @JsonProperty("space-left-action") String spaceLeftAction,
-            @JsonProperty("disk-full-action") String diskFullAction) {
+            @JsonProperty("disk-full-action") String diskFullAction,
+            @JsonProperty("namespace-records") Boolean namespaceRecords) {
         public Audit {
             mode = oneOf("audit.mode", mode, "unicast", "unicast", "multicast", "off");
             rulesFile = rulesFile == null ? Path.of("/etc/canister/audit.rules") : rulesFile;
@@ -168,13 +171,14 @@ public record CanisterConfig(
             spaceLeft = range("audit.space-left", spaceLeft, 75, 0, 1 << 30);
             spaceLeftAction = oneOf("audit.space-left-action", spaceLeftAction, "syslog", "ignore", "syslog", "suspend");
             diskFullAction = oneOf("audit.disk-full-action", diskFullAction, "suspend", "suspend", "ignore");
+            namespaceRecords = namespaceRecords == null || namespaceRecords;
             validateFilters("audit.filters", filters);
         }
 
         /** All defaults. */
         public Audit() {
             this(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                    null, null, null, null, null, null, null);
+                    null, null, null, null, null, null, null, null);
         }
 
         /** The {@code type=} naming of {@link #typeNames}, as the contid log writer takes it. */
@@ -192,7 +196,15 @@ public record CanisterConfig(
             return new Audit(mode, file, allowImmutable, receiveBuffer, backlogLimit, backlogWaitTime,
                     endOfEventTimeoutMs, lostPollMs, containerIdPosition, priorityBoost, logFile, typeNames, queueCapacity,
                     fsyncIntervalMs, filters, hostLog, containerLogs, socket, maxLogFile, numLogs, maxLogFileAction,
-                    spaceLeft, spaceLeftAction, diskFullAction);
+                    spaceLeft, spaceLeftAction, diskFullAction, namespaceRecords);
+        }
+
+        /** The same settings with namespace records on or off. */
+        public Audit withNamespaceRecords(boolean on) {
+            return new Audit(mode, rulesFile, allowImmutable, receiveBuffer, backlogLimit, backlogWaitTime,
+                    endOfEventTimeoutMs, lostPollMs, containerIdPosition, priorityBoost, logFile, typeNames, queueCapacity,
+                    fsyncIntervalMs, filters, hostLog, containerLogs, socket, maxLogFile, numLogs, maxLogFileAction,
+                    spaceLeft, spaceLeftAction, diskFullAction, on);
         }
 
         /** The same settings with another mode (tests, {@code --audit-mode}). */
@@ -200,7 +212,7 @@ public record CanisterConfig(
             return new Audit(newMode, rulesFile, allowImmutable, receiveBuffer, backlogLimit, backlogWaitTime,
                     endOfEventTimeoutMs, lostPollMs, containerIdPosition, priorityBoost, logFile, typeNames, queueCapacity,
                     fsyncIntervalMs, filters, hostLog, containerLogs, socket, maxLogFile, numLogs, maxLogFileAction,
-                    spaceLeft, spaceLeftAction, diskFullAction);
+                    spaceLeft, spaceLeftAction, diskFullAction, namespaceRecords);
         }
     }
 
