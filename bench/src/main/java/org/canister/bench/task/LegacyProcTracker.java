@@ -13,8 +13,8 @@ import org.canister.linux.proc.ProcFs;
  * The proc tracker's event path as it was before the lean exec read: every exec and uid/gid change
  * reads the full {@link ProcFs#read} snapshot (stat, status, seven namespace links, cgroup, exe, stat
  * again), even when the task's exit is in the same batch. Kept only as the baseline of
- * {@link ProcTrackerCpu}, so both paths are measured on the same events in one run. Orphan refreshes,
- * tombstone expiry and overrun rescans are left out: they are the same in both paths.
+ * {@link ProcTrackerCpu}, so both paths are measured on the same events in one run. Orphan refreshes
+ * and tombstone expiry are kept as they were; an overrun is only counted (the harness reports it).
  */
 final class LegacyProcTracker {
     private final ProcConnector connector;
@@ -22,6 +22,7 @@ final class LegacyProcTracker {
     private final TaskTable table;
     private final List<TaskEvent> batch = new ArrayList<>(256);
     private final List<TaskEvent> resolved = new ArrayList<>(512);
+    private long nextExpiryNs;
     long events;
     long overruns;
 
@@ -31,7 +32,7 @@ final class LegacyProcTracker {
         this.table = table;
     }
 
-    int doWork() {
+    int doWork(long nowNs) {
         batch.clear();
         int n = connector.poll(batch, 100);
         if (n == ProcConnector.OVERRUN) {
@@ -64,13 +65,29 @@ final class LegacyProcTracker {
                 default -> resolved.add(ev);
             }
         }
+        int[] orphans;
         synchronized (table) {
             for (TaskEvent ev : resolved) {
                 table.apply(ev);
             }
-            table.takeOrphans();
+            orphans = table.takeOrphans();
+            if (nowNs >= nextExpiryNs) {
+                table.expireTombstones(nowNs);
+                nextExpiryNs = nowNs + 1_000_000_000L;
+            }
         }
         events += batch.size();
+        if (orphans.length > 0) {
+            resolved.clear();
+            for (int pid : orphans) {
+                refresh(nowNs, pid, pid);
+            }
+            synchronized (table) {
+                for (TaskEvent ev : resolved) {
+                    table.apply(ev);
+                }
+            }
+        }
         return batch.size();
     }
 
