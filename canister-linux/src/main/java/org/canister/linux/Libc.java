@@ -281,6 +281,16 @@ public final class Libc {
         return dst;
     }
 
+    /** Writes {@code path[0, len)} NUL-terminated into {@code dst}; ENAMETOOLONG as an exception (a bug). */
+    private static MemorySegment cString(MemorySegment dst, byte[] path, int len) {
+        if (len >= dst.byteSize()) {
+            throw new ErrnoException("open", ENAMETOOLONG);
+        }
+        MemorySegment.copy(path, 0, dst, JAVA_BYTE, 0, len);
+        dst.set(JAVA_BYTE, len, (byte) 0);
+        return dst;
+    }
+
     // ---- process identity ----
 
     /** getpid(2): the caller's thread-group id. */
@@ -679,6 +689,58 @@ public final class Libc {
                 throw new ErrnoException("open " + path, e);
             }
         }
+    }
+
+    /**
+     * open(2) of the path in {@code path[0, len)} (UTF-8, no NUL) without throwing or allocating: for
+     * hot paths such as {@code /proc} reads after every exec, where a vanished task (ENOENT, ESRCH) is
+     * the common case and an exception per miss would cost more than the read.
+     *
+     * @return the descriptor, or {@code -errno}
+     */
+    public static int openNoThrow(byte[] path, int len, int flags) {
+        Scratch s = scratch();
+        MemorySegment p = cString(s.path, path, len);
+        while (true) {
+            int r;
+            try {
+                r = (int) OPENAT.invokeExact(s.state, AT_FDCWD, p, flags, 0);
+            } catch (Throwable t) {
+                throw unexpected(t);
+            }
+            if (r >= 0) {
+                return r;
+            }
+            int e = errno(s);
+            if (e != EINTR) {
+                return -e;
+            }
+        }
+    }
+
+    /**
+     * readlink(2) of the path in {@code path[0, len)} into {@code dst}, without throwing or allocating
+     * (see {@link #openNoThrow}).
+     *
+     * @return the target's length in bytes, or {@code -errno} (ENAMETOOLONG when it does not fit {@code dst})
+     */
+    public static int readlinkNoThrow(byte[] path, int len, byte[] dst) {
+        Scratch s = scratch();
+        MemorySegment p = cString(s.path, path, len);
+        long r;
+        try {
+            r = (long) READLINK.invokeExact(s.state, p, s.link, s.link.byteSize());
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+        if (r < 0) {
+            return -errno(s);
+        }
+        if (r >= s.link.byteSize() || r > dst.length) {
+            return -ENAMETOOLONG;
+        }
+        MemorySegment.copy(s.link, JAVA_BYTE, 0, dst, 0, (int) r);
+        return (int) r;
     }
 
     /**

@@ -34,11 +34,23 @@ public final class ProcFs implements AutoCloseable {
     private static final int ESRCH = 3;
     private static final int BUFFER = 16 * 1024;
     /** Namespace types in the order of the {@link Namespaces} record. */
-    private static final String[] NS_TYPES = {"mnt", "net", "pid", "user", "uts", "ipc", "cgroup"};
+    private static final byte[][] NS_TYPES = ascii("/ns/mnt", "/ns/net", "/ns/pid", "/ns/user", "/ns/uts", "/ns/ipc",
+            "/ns/cgroup");
+    private static final byte[] TASK = ascii("/task/")[0];
+    private static final byte[] STAT = ascii("/stat")[0];
+    private static final byte[] STATUS = ascii("/status")[0];
+    private static final byte[] CGROUP = ascii("/cgroup")[0];
+    private static final byte[] EXE = ascii("/exe")[0];
+    /** Longest suffix after {@code /task/<tid>}, two ten-digit ids and "/task/": room enough past the root. */
+    private static final int PATH_ROOM = 64;
 
     private final String root;
     private final NativeBuffer nativeBuffer;
     private final byte[] bytes = new byte[BUFFER];
+    private final byte[] rootBytes;
+    /** {@code <root>/<tgid>/task/<tid>/<file>}, rebuilt in place for every read. */
+    private final byte[] path;
+    private final byte[] link = new byte[4096];
 
     /** Reads the host's {@code /proc}. */
     public ProcFs() {
@@ -48,6 +60,8 @@ public final class ProcFs implements AutoCloseable {
     /** Reads a proc tree mounted (or imitated, in tests) at {@code root}. */
     public ProcFs(String root) {
         this.root = root;
+        this.rootBytes = (root + "/").getBytes(StandardCharsets.UTF_8);
+        this.path = Arrays.copyOf(rootBytes, rootBytes.length + PATH_ROOM);
         this.nativeBuffer = NativeBuffer.allocate(BUFFER);
     }
 
@@ -105,8 +119,8 @@ public final class ProcFs implements AutoCloseable {
      * gone, a zombie (exited, not yet reaped), or was replaced by a new incarnation while being read.
      */
     public TaskSnapshot read(int tgid, int tid) {
-        String base = root + "/" + tgid + "/task/" + tid;
-        int n = readFile(base + "/stat");
+        int base = taskDir(tgid, tid);
+        int n = readFile(append(base, STAT));
         if (n < 0) {
             return null;
         }
@@ -117,18 +131,18 @@ public final class ProcFs implements AutoCloseable {
             // would leave a task in the model that no later event removes.
             return null;
         }
-        n = readFile(base + "/status");
+        n = readFile(append(base, STATUS));
         if (n < 0) {
             return null;
         }
         ProcStatus status = parseStatus(bytes, n);
         long[] ns = new long[NS_TYPES.length];
         for (int i = 0; i < NS_TYPES.length; i++) {
-            ns[i] = namespace(base + "/ns/" + NS_TYPES[i]);
+            ns[i] = namespace(append(base, NS_TYPES[i]));
         }
-        n = readFile(base + "/cgroup");
+        n = readFile(append(base, CGROUP));
         String cgroup = n < 0 ? "" : parseCgroup(bytes, n);
-        String exe = readlinkOrEmpty(base + "/exe");
+        String exe = readlinkOrEmpty(append(base, EXE));
         if (startTime(tgid, tid) != stat.startTime()) {
             return null;
         }
@@ -136,9 +150,41 @@ public final class ProcFs implements AutoCloseable {
                 new Namespaces(ns[0], ns[1], ns[2], ns[3], ns[4], ns[5], ns[6]), cgroup, stat.comm(), exe);
     }
 
+    /**
+     * What an exec (or, with {@code withExe} false, a uid/gid change) can have changed: stat (comm,
+     * start time, zombie check), status (credentials, tgid, ppid), exe, then stat's start time again;
+     * {@code null} in the cases {@link #read} returns {@code null}. Four file operations instead of
+     * {@link #read}'s twelve: execve(2) keeps namespaces and cgroup, so they are not read.
+     */
+    public ProcExec readExec(int tgid, int tid, boolean withExe) {
+        int base = taskDir(tgid, tid);
+        int n = readFile(append(base, STAT));
+        if (n < 0) {
+            return null;
+        }
+        ProcStat stat = parseStat(bytes, n);
+        if (stat.state() == 'Z' || stat.state() == 'X') {
+            return null; // see read(): a zombie is never counted as alive
+        }
+        n = readFile(append(base, STATUS));
+        if (n < 0) {
+            return null;
+        }
+        ProcStatus status = parseStatus(bytes, n);
+        String exe = withExe ? readlinkOrEmpty(append(base, EXE)) : null;
+        // The stat-status-stat sandwich: a pid reused between the reads (pid_max may be 32768) would
+        // otherwise mix two incarnations' facts.
+        n = readFile(append(base, STAT));
+        if (n < 0 || parseStartTime(bytes, n) != stat.startTime()) {
+            return null;
+        }
+        return new ProcExec(tid, status.tgid(), status.ppid(), stat.startTime(), status.credentials(),
+                withExe ? stat.comm() : null, exe);
+    }
+
     /** Field 22 (start time in clock ticks) of the task's stat file, or -1 when the task is gone. */
     public long startTime(int tgid, int tid) {
-        int n = readFile(root + "/" + tgid + "/task/" + tid + "/stat");
+        int n = readFile(append(taskDir(tgid, tid), STAT));
         return n < 0 ? -1 : parseStartTime(bytes, n);
     }
 
@@ -164,16 +210,52 @@ public final class ProcFs implements AutoCloseable {
 
     // ---- I/O helpers ----
 
-    /** Reads a whole (small) file into {@link #bytes}; returns its length, or -1 when the task is gone. */
-    private int readFile(String path) {
-        int fd;
-        try {
-            fd = Libc.open(path, Libc.O_RDONLY | Libc.O_CLOEXEC);
-        } catch (ErrnoException e) {
-            if (e.errno() == ENOENT || e.errno() == ESRCH) {
+    /**
+     * Writes {@code <root>/<tgid>/task/<tid>} into {@link #path} (no allocation: this runs for every
+     * fork and exec) and returns its length.
+     */
+    private int taskDir(int tgid, int tid) {
+        int at = rootBytes.length;
+        at = appendInt(at, tgid);
+        System.arraycopy(TASK, 0, path, at, TASK.length);
+        at += TASK.length;
+        return appendInt(at, tid);
+    }
+
+    private int appendInt(int at, int v) {
+        if (v < 0) {
+            throw new IllegalArgumentException("negative task id " + v);
+        }
+        int digits = 1;
+        for (int x = v; x >= 10; x /= 10) {
+            digits++;
+        }
+        for (int i = at + digits - 1; i >= at; i--) {
+            path[i] = (byte) ('0' + v % 10);
+            v /= 10;
+        }
+        return at + digits;
+    }
+
+    /** Appends {@code suffix} after the first {@code len} bytes of {@link #path}; returns the new length. */
+    private int append(int len, byte[] suffix) {
+        System.arraycopy(suffix, 0, path, len, suffix.length);
+        return len + suffix.length;
+    }
+
+    /**
+     * Reads the whole (small) file named by {@code path[0, pathLen)} into {@link #bytes}; returns its
+     * length, or -1 when the task is gone. Stops at the first short read: every file read here is a
+     * {@code single_open} seq_file (stat, status, cgroup; fs/proc/base.c ONE()), whose whole text one
+     * read(2) returns when the buffer holds it, so the usual second read that returns 0 is saved.
+     */
+    private int readFile(int pathLen) {
+        int fd = Libc.openNoThrow(path, pathLen, Libc.O_RDONLY | Libc.O_CLOEXEC);
+        if (fd < 0) {
+            if (-fd == ENOENT || -fd == ESRCH) {
                 return -1;
             }
-            throw e;
+            throw new ErrnoException("open " + new String(path, 0, pathLen, StandardCharsets.UTF_8), -fd);
         }
         try {
             int total = 0;
@@ -193,6 +275,9 @@ public final class ProcFs implements AutoCloseable {
                 int take = Math.min(n, BUFFER - total);
                 nativeBuffer.buffer().get(0, bytes, total, take);
                 total += take;
+                if (n < BUFFER) {
+                    break;
+                }
             }
             return total;
         } finally {
@@ -200,17 +285,16 @@ public final class ProcFs implements AutoCloseable {
         }
     }
 
-    private static String readlinkOrEmpty(String path) {
-        try {
-            return Libc.readlink(path);
-        } catch (ErrnoException e) {
-            return ""; // kernel threads have no exe; zombies have neither exe nor namespaces
-        }
+    /** The target of the link {@code path[0, pathLen)}, or "" when unreadable. */
+    private String readlinkOrEmpty(int pathLen) {
+        int n = Libc.readlinkNoThrow(path, pathLen, link);
+        // Kernel threads have no exe; zombies have neither exe nor namespaces.
+        return n <= 0 ? "" : new String(link, 0, n, StandardCharsets.UTF_8);
     }
 
-    private static long namespace(String path) {
-        String link = readlinkOrEmpty(path);
-        return link.isEmpty() ? 0 : parseNamespaceLink(link);
+    private long namespace(int pathLen) {
+        int n = Libc.readlinkNoThrow(path, pathLen, link);
+        return n <= 0 ? 0 : parseNamespaceLink(new String(link, 0, n, StandardCharsets.US_ASCII));
     }
 
     // ---- pure parsers ----
@@ -378,6 +462,14 @@ public final class ProcFs implements AutoCloseable {
             v = v * 10 + (c - '0');
         }
         return v;
+    }
+
+    private static byte[][] ascii(String... s) {
+        byte[][] out = new byte[s.length][];
+        for (int i = 0; i < s.length; i++) {
+            out[i] = s[i].getBytes(StandardCharsets.US_ASCII);
+        }
+        return out;
     }
 
     // ---- byte scanning ----

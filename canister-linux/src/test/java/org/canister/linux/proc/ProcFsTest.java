@@ -195,6 +195,62 @@ class ProcFsTest {
     }
 
     @Test
+    void shouldReadWhatExecChangesAsTheFullReadSeesIt() {
+        int pid = Libc.getpid();
+        int tid = Libc.gettid();
+        TaskSnapshot full = proc.read(pid, tid);
+        ProcExec x = proc.readExec(pid, tid, true);
+        assertThat(x).isNotNull();
+        assertThat(x.tid()).isEqualTo(tid);
+        assertThat(x.tgid()).isEqualTo(full.tgid());
+        assertThat(x.ppid()).isEqualTo(full.ppid());
+        assertThat(x.startTime()).isEqualTo(full.startTime());
+        assertThat(x.creds()).isEqualTo(full.creds());
+        assertThat(x.exe()).isEqualTo(full.exe());
+        ProcExec creds = proc.readExec(pid, tid, false);
+        assertThat(creds.comm()).as("a uid/gid change keeps comm and exe: not read").isNull();
+        assertThat(creds.exe()).isNull();
+        assertThat(creds.creds()).isEqualTo(full.creds());
+        assertThat(proc.readExec(GONE, GONE, true)).isNull();
+    }
+
+    @Test
+    void shouldReadAnExecOfAnImitatedTreeAndRejectAZombie() throws IOException {
+        Path task = Files.createDirectories(dir.resolve("300/task/301"));
+        Files.writeString(task.resolve("stat"), statLine(301, "w", 'S', 1, 5555));
+        Files.writeString(task.resolve("status"), STATUS.replace("Tgid:\t17319", "Tgid:\t300"));
+        Files.createSymbolicLink(task.resolve("exe"), Path.of("/usr/bin/worker"));
+        Path zombie = Files.createDirectories(dir.resolve("302/task/302"));
+        Files.writeString(zombie.resolve("stat"), statLine(302, "z", 'Z', 1, 6666));
+        Files.writeString(zombie.resolve("status"), STATUS);
+        try (ProcFs fake = new ProcFs(dir.toString())) {
+            assertThat(fake.readExec(300, 301, true)).isEqualTo(new ProcExec(301, 300, 17317, 5555,
+                    new Credentials(1000, 1001, 100, 101, 0x1ffffffffffL, 0xa80425fbL), "w", "/usr/bin/worker"));
+            assertThat(fake.readExec(302, 302, true)).as("a zombie has exited").isNull();
+        }
+    }
+
+    @Test
+    void shouldCompleteAnExecReadWithTheTablesNamespacesAndCgroupForTheSameIncarnationOnly() {
+        Namespaces ns = new Namespaces(1, 2, 3, 4, 5, 6, 7);
+        Credentials root = new Credentials(0, 0, 0, 0, 0x1ffffffffffL, 0x1ffffffffffL);
+        org.canister.core.task.TaskTable table = new org.canister.core.task.TaskTable();
+        table.apply(new org.canister.core.task.TaskEvent.Refresh(1,
+                new TaskSnapshot(50, 50, 1, 700, root, ns, "/c1", "sh", "/bin/sh")));
+        org.canister.core.task.Task t = table.task(50);
+        Credentials user = new Credentials(1000, 1000, 1000, 1000, 0, 0x1ffffffffffL);
+        ProcExec exec = new ProcExec(50, 50, 1, 700, user, "true", "/bin/true");
+        assertThat(exec.sameIncarnation(t)).isTrue();
+        assertThat(exec.toSnapshot(t)).isEqualTo(new TaskSnapshot(50, 50, 1, 700, user, ns, "/c1", "true", "/bin/true"));
+        ProcExec setuid = new ProcExec(50, 50, 1, 700, user, null, null);
+        assertThat(setuid.toSnapshot(t).comm()).isEqualTo("sh");
+        assertThat(setuid.toSnapshot(t).exe()).isEqualTo("/bin/sh");
+        assertThat(new ProcExec(50, 50, 1, 701, user, "true", "/bin/true").sameIncarnation(t))
+                .as("a reused pid").isFalse();
+        assertThat(new ProcExec(50, 49, 1, 700, user, "true", "/bin/true").sameIncarnation(t)).isFalse();
+    }
+
+    @Test
     void shouldReportGoneTasksAsNullAndMinusOne() {
         assertThat(proc.read(GONE, GONE)).isNull();
         assertThat(proc.startTime(GONE, GONE)).isEqualTo(-1);
