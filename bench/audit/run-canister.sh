@@ -93,7 +93,8 @@ label_storms() {
 }
 count_canister() {
   [ -f "$LOGDIR/audit.log" ] || { echo 0; return; }
-  grep -c '^type=SYSCALL .* comm="true" ' "$LOGDIR/audit.log" 2>/dev/null || true
+  # audit.log and its rotations (audit.log.1 ...): the host log rotates at max-log-file
+  cat "$LOGDIR"/audit.log* 2>/dev/null | grep -c '^type=SYSCALL .* comm="true" ' || true
 }
 count_routed() {
   cat "$LOGDIR"/containers/*/audit.log 2>/dev/null | grep -c '^type=SYSCALL .* comm="true" ' || true

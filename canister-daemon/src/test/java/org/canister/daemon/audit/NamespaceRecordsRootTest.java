@@ -53,8 +53,9 @@ class NamespaceRecordsRootTest {
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/unshare")), "needs util-linux unshare");
         statusBefore = AuditRootSupport.auditStatus();
         rulesBefore = AuditRootSupport.auditRules();
-        CanisterConfig config = AuditRootSupport.config(dir, "unicast", dir.resolve("no-such.rules"));
-        assertThat(config.audit().namespaceRecords()).as("namespace records default on").isTrue();
+        CanisterConfig base = AuditRootSupport.config(dir, "unicast", dir.resolve("no-such.rules"));
+        CanisterConfig config = base.withAudit(base.audit().withNamespaceRecords(true));
+        assertThat(config.audit().namespaceRecords()).as("namespace records switched on").isTrue();
         assertThat(config.audit().backlogWaitTime()).isZero();
         try {
             daemon = Daemon.start(config, new PrintStream(daemonLog, true, StandardCharsets.UTF_8));
