@@ -64,7 +64,9 @@ cat >"$WORK/audit.rules" <<RULES
 $RULE_TEXT
 RULES
 
-"$CANISTER" run --audit-rules "$WORK/audit.rules" --log-dir "$LOGDIR" --mount "$MNT" --state-dir "$WORK/state" \
+# No size limit on the host log: a rotation with num-logs would delete events before they are counted.
+printf 'audit:\n  max-log-file: 0\n' >"$WORK/canister.yaml"
+"$CANISTER" run --config "$WORK/canister.yaml" --audit-rules "$WORK/audit.rules" --log-dir "$LOGDIR" --mount "$MNT" --state-dir "$WORK/state" \
   >"$WORK/canister.out" 2>&1 </dev/null &
 CANISTER_PID=$!
 RULE_ADDED=1 # loaded by the daemon; restore_audit deletes it if the daemon left it behind

@@ -126,6 +126,8 @@ public final class Daemon implements AutoCloseable {
         }
         ProcFs procFs = new ProcFs();
         tracker = new ProcTrackerAgent(connector, procFs, tasks, modelLock);
+        int boost = config.audit().priorityBoost();
+        tracker.onThreadStart(() -> org.canister.daemon.audit.Priority.boost(boost, "proc tracker", log));
         // The connector is open before the scan: events racing with it wait in the socket.
         tracker.seed(System.nanoTime());
         // The audit writer first (the registry's restart drops go through it), then the registry between

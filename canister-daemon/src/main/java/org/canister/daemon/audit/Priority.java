@@ -12,12 +12,12 @@ import org.canister.linux.Libc;
  * behind, and the kernel drops records ({@code lost}, backlog overflow); auditd avoids this the same
  * way (priority_boost = 4 by default, auditd.conf(5)).
  */
-final class Priority {
+public final class Priority {
     private Priority() {
     }
 
     /** Sets the calling thread's nice value to {@code -boost}; says why when it cannot. */
-    static void boost(int boost, String what, PrintStream diag) {
+    public static void boost(int boost, String what, PrintStream diag) {
         if (boost <= 0) {
             return;
         }

@@ -47,6 +47,8 @@ public final class ProcTrackerAgent implements Agent {
     private int[] fullReads = new int[16];
     private int fullReadCount;
     private long nextExpiryNs;
+    private Runnable onThreadStart = () -> { };
+    private boolean started;
 
     final AtomicLong events = new AtomicLong();
     final AtomicLong overruns = new AtomicLong();
@@ -74,8 +76,21 @@ public final class ProcTrackerAgent implements Agent {
         }
     }
 
+    /**
+     * Runs once on the agent's own thread before its first batch: the daemon boosts this thread's
+     * priority like the audit reader's, since the reader waits on the model lock this agent holds while
+     * applying a batch (an unboosted holder preempted by the audited storm would stall the reader).
+     */
+    public void onThreadStart(Runnable action) {
+        this.onThreadStart = action;
+    }
+
     @Override
     public int doWork(long nowNs) {
+        if (!started) {
+            started = true;
+            onThreadStart.run();
+        }
         batch.clear();
         int n = connector.poll(batch, POLL_TIMEOUT_MS);
         if (n == ProcConnector.OVERRUN) {
