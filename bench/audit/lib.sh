@@ -141,6 +141,23 @@ cpu_ticks() {
 
 now() { date +%s.%N; }
 
+# "name ticks" per thread of $1 (utime + stime of /proc/<pid>/task/<tid>/stat; threads of one name summed).
+thread_ticks() {
+  local t
+  for t in /proc/"$1"/task/*; do
+    [ -r "$t/stat" ] || continue
+    printf '%s %s\n' "$(tr ' ' '_' <"$t/comm" 2>/dev/null)" "$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "$t/stat" 2>/dev/null)"
+  done | awk '{ s[$1] += $2 } END { for (k in s) print k, s[k] }'
+}
+
+# Per-thread CPU (% of a core) between two thread_ticks snapshots over SECONDS, largest first, to stderr.
+print_thread_cpu() {
+  local before=$1 after=$2 seconds=$3
+  awk -v secs="$seconds" -v tck="$CLK_TCK" 'NR == FNR { b[$1] = $2; next }
+    { d = $2 - b[$1]; if (d > 0) printf "  %-28s %6.1f\n", $1, 100 * d / tck / secs }' \
+    <(echo "$before") <(echo "$after") | sort -k2 -n -r | head -12 >&2
+}
+
 # Waits until $1 (a command printing a number) stops growing for 2 s, at most 60 s; prints the count.
 drain() {
   local last=-1 cur stable=0 i
@@ -215,11 +232,18 @@ run_phase() {
   lost0=$(audit_field lost)
   start_storms "$rate" "$PHASE_SECONDS"
   [ -n "$label_fn" ] && "$label_fn"
+  local th0='' th1=''
+  [ "${THREADS:-0}" = 1 ] && th0=$(thread_ticks "$dpid")
   cpu0=$(cpu_ticks "$dpid"); t0=$(now)
   go_storms
   wait_storms
   execs=$(storm_execs)
   cpu1=$(cpu_ticks "$dpid"); t1=$(now)
+  if [ "${THREADS:-0}" = 1 ]; then
+    th1=$(thread_ticks "$dpid")
+    log "per-thread CPU over the $rate/s storm (% of a core):"
+    print_thread_cpu "$th0" "$th1" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')"
+  fi
   ev1=$(drain "$count_fn")
   cpu2=$(cpu_ticks "$dpid"); t2=$(now)
   lost1=$(audit_field lost)
@@ -234,6 +258,15 @@ run_phase() {
           (rate == 0 ? "flat-out" : rate "/s"), execs, execs / storm, ev, ev / write,
           100 * c1 / tck / storm, 100 * c2 / tck / (t2 - t0), (ev > 0 ? 1000 * c2 / tck / ev : 0), lost, ov
       }'
+}
+
+# A phase whose line is not printed: both daemons get the same JIT/cache warm-up before the measured
+# phases (WARMUP_SECONDS at WARMUP_RATE; 0 seconds: none), so a first phase does not measure compilation.
+warm_up() {
+  local secs=${WARMUP_SECONDS:-10}
+  [ "$secs" -gt 0 ] || return 0
+  log "warm-up: ${secs}s at ${WARMUP_RATE:-1000}/s (not reported)"
+  PHASE_SECONDS=$secs run_phase "${WARMUP_RATE:-1000}" "$@" >/dev/null
 }
 
 print_header() {

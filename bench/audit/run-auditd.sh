@@ -99,6 +99,7 @@ overruns_auditd() {
 echo "# auditd $(dpkg-query -W -f='${Version}' auditd 2>/dev/null || echo '?'), flush=incremental_async freq=50, RAW;" \
   "backlog_limit=$BACKLOG_LIMIT backlog_wait_time=$BACKLOG_WAIT_TIME; $PARENTS parents; ${PHASE_SECONDS}s per phase;" \
   "$(nproc) CPUs, kernel $(uname -r)"
+warm_up "$AUDITD_PID" count_auditd overruns_auditd
 print_header
 for rate in $RATES; do
   run_phase "$rate" "$AUDITD_PID" count_auditd overruns_auditd

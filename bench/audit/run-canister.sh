@@ -105,6 +105,7 @@ count_routed() {
 echo "# canister ($(git -C "$BENCH_DIR" rev-parse --short HEAD 2>/dev/null || echo '?')), annotation + routing, $PARENTS" \
   "labelled containers; backlog_limit=$BACKLOG_LIMIT backlog_wait_time=$BACKLOG_WAIT_TIME; ${PHASE_SECONDS}s per phase;" \
   "$(nproc) CPUs, kernel $(uname -r)"
+warm_up "$CANISTER_PID" count_canister netlink_audit_drops label_storms
 print_header
 for rate in $RATES; do
   run_phase "$rate" "$CANISTER_PID" count_canister netlink_audit_drops label_storms
