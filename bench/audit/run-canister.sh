@@ -110,6 +110,9 @@ print_header
 for rate in $RATES; do
   run_phase "$rate" "$CANISTER_PID" count_canister netlink_audit_drops label_storms
 done
+if [ "${THREADS:-0}" = 1 ]; then
+  log "daemon counters: $(tr -d ' \n' <"$MNT/status" | grep -oE '"(proc_events|proc_read_misses|exec_reads|exec_reads_cancelled|proc_connector_overruns|proc_rescans)":[0-9]+' | tr '\n' ' ')"
+fi
 echo "# routed to per-container logs: $(count_routed) SYSCALL events of /bin/true (host log: $(count_canister))"
 echo "# Canister loss records: $(grep -h 'op=lost' "$LOGDIR/audit.log" 2>/dev/null | wc -l)" \
   "(kernel_lost sum $(grep -ho 'kernel_lost=[0-9]*' "$LOGDIR/audit.log" 2>/dev/null | awk -F= '{s+=$2} END {print s+0}')," \

@@ -125,7 +125,10 @@ public final class Daemon implements AutoCloseable {
                     + "network namespace");
         }
         ProcFs procFs = new ProcFs();
-        tracker = new ProcTrackerAgent(connector, procFs, tasks, modelLock);
+        CanisterConfig.Tasks tc = config.tasks();
+        tracker = new ProcTrackerAgent(connector, procFs, tasks, modelLock,
+                java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(tc.execReadDelayMs()),
+                java.util.concurrent.TimeUnit.MICROSECONDS.toNanos(tc.batchDelayUs()));
         int boost = config.audit().priorityBoost();
         tracker.onThreadStart(() -> org.canister.daemon.audit.Priority.boost(boost, "proc tracker", log));
         // The connector is open before the scan: events racing with it wait in the socket.
@@ -135,7 +138,8 @@ public final class Daemon implements AutoCloseable {
         audit = AuditService.open(config, DaemonStamps.of(stamps, modelLock), log);
         contid = ContidService.start(config, tasks, modelLock, log, stamps,
                 ContidEventSink.of(audit.router(), audit.hostLogFile()));
-        audit.startKernel(tasks, modelLock);
+        contid.refreshStaleWith(tracker::refreshIfStale);
+        audit.startKernel(tasks, modelLock, tracker.progress()::caughtUpTo);
         trackerRunner = new AgentRunner(tracker, 0, this::agentError).start();
 
         ProcDirectory proc = new ProcDirectory(tasks, modelLock);
@@ -201,6 +205,8 @@ public final class Daemon implements AutoCloseable {
             counters.put("proc_connector_overruns", tracker.overruns());
             counters.put("proc_rescans", tracker.rescans());
             counters.put("proc_read_misses", tracker.procReadMisses());
+            counters.put("exec_reads", tracker.execReadsDone());
+            counters.put("exec_reads_cancelled", tracker.execReadsCancelled());
         }
         if (trackerRunner != null) {
             counters.put("agent_errors", trackerRunner.errors());

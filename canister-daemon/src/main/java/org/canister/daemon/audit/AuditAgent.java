@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Lock;
+import java.util.function.LongPredicate;
 import org.canister.core.audit.AuditEvent;
 import org.canister.core.audit.AuditFields;
 import org.canister.core.audit.AuditRecord;
@@ -55,6 +56,8 @@ import org.canister.linux.audit.AuditStatus;
  */
 public final class AuditAgent implements Agent {
     private static final int POLL_TIMEOUT_MS = 100;
+    /** Longest wait for the proc tracker before events are annotated with what the table has. */
+    static final int MAX_HOLD_MS = 200;
     /** How often standalone NS_DESTROY events are collected while no kernel event arrives. */
     static final int NS_EXIT_POLL_MS = 100;
 
@@ -68,16 +71,20 @@ public final class AuditAgent implements Agent {
     private final long lostPollNs;
     private final int priorityBoost;
     private final java.io.PrintStream diag;
+    private final long batchDelayNs;
     private final NamespaceTracker nsTracker;
     private final ProcNamespaceReader nsReader;
-    /** Per batch: index in {@link #ready} of each canister-ns event, and the views read for it. */
+    /** Per batch: index in {@link #out} of each canister-ns event, and the views read for it. */
     private final List<Integer> nsIndex = new ArrayList<>();
     private final List<int[]> nsTids = new ArrayList<>();
     private final List<Map<Integer, NsView>> nsViews = new ArrayList<>();
     private final List<AuditEvent> nsExits = new ArrayList<>();
     private long nextNsExitPollNs;
     private boolean boosted;
-    private final List<AuditEvent> ready = new ArrayList<>(256);
+    /** Assembled events waiting until the task table can attribute them. */
+    private final AttributionGate<AuditEvent> gate;
+    /** The events released by the gate, being annotated and routed. */
+    private final List<AuditEvent> out = new ArrayList<>(256);
     private final List<ContidAnnotator.Result> annotated = new ArrayList<>(256);
     private long nowNs;
     private long nextLostPollNs;
@@ -93,6 +100,7 @@ public final class AuditAgent implements Agent {
     private final AtomicLong overruns = new AtomicLong();
     private final AtomicLong lossRecords = new AtomicLong();
     private final AtomicLong lostPollErrors = new AtomicLong();
+    private volatile long holdTimeouts;
     private volatile long kernelBacklog;
     private volatile EventAssembler.Stats assemblerStats;
     private volatile ContidAnnotator.Stats annotatorStats;
@@ -108,10 +116,14 @@ public final class AuditAgent implements Agent {
      * @param priorityBoost lower the reader thread's nice value by this much at its first duty cycle
      * @param nsTracker     namespace tracking attached to the table {@code lock} guards, or null for none
      * @param nsReader      reads {@code /proc/<tid>/ns}; required with {@code nsTracker}
+     * @param batchDelayNs  sleep after a read that drained the socket (0: none), see {@link #doWork}
+     * @param trackerCaughtUpTo whether the proc tracker has applied every connector event sent before a
+     *                      {@link System#nanoTime}; null: annotate at once (see {@link #release})
      */
     public AuditAgent(AuditNetlink events, AuditNetlink control, long eoeTimeoutNs, ContidAnnotator annotator,
                       Lock lock, DaemonStamps stamps, AuditRouter router, long lostPollNs, int priorityBoost,
-                      java.io.PrintStream diag, NamespaceTracker nsTracker, ProcNamespaceReader nsReader) {
+                      java.io.PrintStream diag, NamespaceTracker nsTracker, ProcNamespaceReader nsReader,
+                      long batchDelayNs, LongPredicate trackerCaughtUpTo) {
         if (nsTracker != null && nsReader == null) {
             throw new IllegalArgumentException("a namespace tracker needs a ProcNamespaceReader");
         }
@@ -119,7 +131,8 @@ public final class AuditAgent implements Agent {
         this.nsReader = nsReader;
         this.events = events;
         this.control = control;
-        this.assembler = new EventAssembler(ready::add, eoeTimeoutNs, EventAssembler.DEFAULT_MAX_IN_FLIGHT);
+        this.gate = new AttributionGate<>(trackerCaughtUpTo, MAX_HOLD_MS * 1_000_000L);
+        this.assembler = new EventAssembler(gate::add, eoeTimeoutNs, EventAssembler.DEFAULT_MAX_IN_FLIGHT);
         this.annotator = annotator;
         this.lock = lock;
         this.stamps = stamps;
@@ -127,6 +140,7 @@ public final class AuditAgent implements Agent {
         this.lostPollNs = lostPollNs;
         this.priorityBoost = priorityBoost;
         this.diag = diag;
+        this.batchDelayNs = batchDelayNs;
     }
 
     @Override
@@ -136,12 +150,25 @@ public final class AuditAgent implements Agent {
             Priority.boost(priorityBoost, "audit reader", diag);
         }
         this.nowNs = nowNs;
-        int n = events.receive(this::onRecord, POLL_TIMEOUT_MS);
+        // While events wait for the proc tracker, look again within a millisecond.
+        int n = events.receive(this::onRecord, gate.isEmpty() ? POLL_TIMEOUT_MS : 1);
         assembler.poll(nowNs);
-        int published = publish();
+        long received = System.nanoTime();
+        gate.mark(received);
+        out.clear();
+        int published = gate.release(received, false, out) > 0 ? publish() : 0;
         published += pollNsExits(nowNs);
         checkLoss(nowNs);
         assemblerStats = assembler.stats();
+        holdTimeouts = gate.timeouts();
+        if (n > 0 && batchDelayNs > 0 && events.drained()) {
+            // Batching (audit.batch-delay-us). Awake, the reader would take each record as kauditd sends it:
+            // a wakeup, a lock hold and a writer hand-off per record, and (being boosted) it preempts kauditd
+            // on every send. Sleeping a little after each drained read lets records collect in the socket
+            // (its buffer holds seconds of them) and be handled as one batch. Under load the read does not
+            // drain (MAX_DATAGRAMS_PER_RECEIVE), and no sleep slows it down.
+            java.util.concurrent.locks.LockSupport.parkNanos(batchDelayNs);
+        }
         return n + published;
     }
 
@@ -151,12 +178,12 @@ public final class AuditAgent implements Agent {
     }
 
     /**
-     * Annotates the assembled events in one lock hold, then routes them outside it. With namespace
+     * Annotates the released events ({@link #out}) in one lock hold, then routes them outside it. With namespace
      * tracking and canister-ns events in the batch, the tasks to read are named in a first, short hold
      * and {@code /proc} is read between the two.
      */
     private int publish() {
-        if (ready.isEmpty()) {
+        if (out.isEmpty()) {
             return 0;
         }
         annotated.clear();
@@ -172,18 +199,18 @@ public final class AuditAgent implements Agent {
             if (nsBatch) {
                 for (int i = 0; i < nsIndex.size(); i++) {
                     int at = nsIndex.get(i);
-                    AuditEvent e = ready.get(at);
+                    AuditEvent e = out.get(at);
                     List<AuditRecord> added = nsTracker.onSyscall(e.first(AuditTypes.SYSCALL), nsViews.get(i));
                     if (!added.isEmpty()) {
                         List<AuditRecord> all = new ArrayList<>(e.records().size() + added.size());
                         all.addAll(e.records());
                         all.addAll(added);
-                        ready.set(at, e.withRecords(all));
+                        out.set(at, e.withRecords(all));
                         nsEvents.incrementAndGet();
                     }
                 }
             }
-            for (AuditEvent e : ready) {
+            for (AuditEvent e : out) {
                 stamps.observeKernelLocked(e.stamp());
                 annotated.add(annotator.annotate(e));
             }
@@ -195,8 +222,8 @@ public final class AuditAgent implements Agent {
             nsTids.clear();
             nsViews.clear();
         }
-        int n = ready.size();
-        ready.clear();
+        int n = out.size();
+        out.clear();
         eventsAssembled.addAndGet(n);
         for (ContidAnnotator.Result r : annotated) {
             if (r.added() > 0) {
@@ -214,8 +241,8 @@ public final class AuditAgent implements Agent {
      * @return whether any was found
      */
     private boolean nameNsTasks() {
-        for (int i = 0; i < ready.size(); i++) {
-            AuditRecord sc = ready.get(i).first(AuditTypes.SYSCALL);
+        for (int i = 0; i < out.size(); i++) {
+            AuditRecord sc = out.get(i).first(AuditTypes.SYSCALL);
             if (sc != null && hasNsKey(sc)) {
                 nsIndex.add(i);
             }
@@ -226,7 +253,7 @@ public final class AuditAgent implements Agent {
         lock.lock();
         try {
             for (int at : nsIndex) {
-                nsTids.add(nsTracker.tasksToRead(ready.get(at).first(AuditTypes.SYSCALL)));
+                nsTids.add(nsTracker.tasksToRead(out.get(at).first(AuditTypes.SYSCALL)));
             }
         } finally {
             lock.unlock();
@@ -346,8 +373,16 @@ public final class AuditAgent implements Agent {
     @Override
     public void close() {
         assembler.flush();
-        publish();
+        out.clear();
+        if (gate.release(System.nanoTime(), true, out) > 0) {
+            publish();
+        }
         assemblerStats = assembler.stats();
+    }
+
+    /** Events annotated without waiting longer for the proc tracker (it was behind for {@value #MAX_HOLD_MS} ms). */
+    public long holdTimeouts() {
+        return holdTimeouts;
     }
 
     /** Records read from the kernel. */

@@ -92,6 +92,8 @@ public final class AuditService implements AutoCloseable {
     /** Under {@code daemon.run-dir}: what to undo in the kernel if this daemon is killed (see {@link KernelRestoreFile}). */
     public static final String RESTORE_FILE = "audit-kernel.restore";
 
+    private java.util.function.LongPredicate trackerCaughtUpTo;
+
     private AuditService(CanisterConfig config, DaemonStamps stamps, PrintStream log) {
         this.config = config;
         this.settings = config.audit();
@@ -142,6 +144,17 @@ public final class AuditService implements AutoCloseable {
      * @throws IllegalStateException one sentence naming the cause and the fix (the caller closes)
      */
     public void startKernel(TaskTable tasks, Lock lock) {
+        startKernel(tasks, lock, null);
+    }
+
+    /**
+     * {@link #startKernel(TaskTable, Lock)}, with the reader waiting for the proc tracker before it annotates.
+     *
+     * @param caughtUpTo whether the tracker has applied every connector event sent before a nanoTime
+     *                   ({@code TrackerProgress::caughtUpTo}); null: do not wait
+     */
+    public void startKernel(TaskTable tasks, Lock lock, java.util.function.LongPredicate caughtUpTo) {
+        this.trackerCaughtUpTo = caughtUpTo;
         restoreFile = new KernelRestoreFile(config.daemon().runDir().resolve(RESTORE_FILE));
         if (!settings.mode().equals("off")) {
             startKernelLink(tasks, lock, stamps);
@@ -375,7 +388,7 @@ public final class AuditService implements AutoCloseable {
         }
         agent = new AuditAgent(events, control, TimeUnit.MILLISECONDS.toNanos(a.endOfEventTimeoutMs()), annotator, lock,
                 stamps, router, TimeUnit.MILLISECONDS.toNanos(a.lostPollMs()), a.priorityBoost(), log, nsTracker,
-                nsReader);
+                nsReader, TimeUnit.MICROSECONDS.toNanos(a.batchDelayUs()), trackerCaughtUpTo);
         runner = new AgentRunner(agent, 0, t -> log.println("canister: audit reader: " + t)).start();
         log.println("canister: audit " + a.mode() + (events.isRegisteredDaemon() ? " (registered audit daemon)" : "")
                 + ", receive buffer " + events.receiveBufferBytes() + " bytes"
@@ -479,6 +492,7 @@ public final class AuditService implements AutoCloseable {
             counters.put("audit_socket_overruns", agent.overruns());
             counters.put("audit_kernel_backlog", agent.kernelBacklog());
             counters.put("audit_reader_errors", runner.errors());
+            counters.put("audit_attribution_hold_timeouts", agent.holdTimeouts());
             NamespaceTracker.Stats ns = agent.namespaceStats();
             if (ns != null) {
                 counters.put("audit_ns_live", ns.live());
@@ -528,6 +542,9 @@ public final class AuditService implements AutoCloseable {
                     "Receive overruns (ENOBUFS) on the audit netlink socket.", agent.overruns());
             t.metric("canister_audit_kernel_backlog", "gauge", "Records queued in the kernel at the last poll.",
                     agent.kernelBacklog());
+            t.metric("canister_audit_attribution_hold_timeouts_total", "counter",
+                    "Events annotated before the proc tracker caught up (it was behind for 200 ms).",
+                    agent.holdTimeouts());
             EventAssembler.Stats as = agent.assemblerStats();
             if (as != null) {
                 t.metric("canister_audit_events_timed_out_total", "counter",

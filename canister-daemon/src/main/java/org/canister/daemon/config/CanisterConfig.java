@@ -22,7 +22,7 @@ public record CanisterConfig(
 
     public CanisterConfig {
         daemon = daemon == null ? new Daemon(null, null, null, null) : daemon;
-        tasks = tasks == null ? new Tasks(null) : tasks;
+        tasks = tasks == null ? new Tasks(null, null, null) : tasks;
         audit = audit == null ? new Audit() : audit;
         contid = contid == null ? new Contid(null, null, null) : contid;
         metrics = metrics == null ? new Metrics(null, null) : metrics;
@@ -62,16 +62,23 @@ public record CanisterConfig(
         }
     }
 
-    /** Process tracking. */
-    public record Tasks(@JsonProperty("tombstone-grace-seconds") Integer tombstoneGraceSeconds) {
+    /**
+     * Process tracking.
+     *
+     * @param tombstoneGraceSeconds exited tasks stay attributable this long
+     * @param batchDelayUs          the proc tracker sleeps this long after each batch of connector events, so a
+     *                              fork/exec/exit storm is taken in batches (0: at once)
+     * @param execReadDelayMs       an exec's {@code /proc} read waits this long and is skipped when the task
+     *                              exits meanwhile (0: read at once); {@code ps} may show the pre-exec comm
+     *                              for that long
+     */
+    public record Tasks(@JsonProperty("tombstone-grace-seconds") Integer tombstoneGraceSeconds,
+                        @JsonProperty("batch-delay-us") Integer batchDelayUs,
+                        @JsonProperty("exec-read-delay-ms") Integer execReadDelayMs) {
         public Tasks {
-            if (tombstoneGraceSeconds == null) {
-                tombstoneGraceSeconds = 30;
-            }
-            if (tombstoneGraceSeconds < 0 || tombstoneGraceSeconds > 3600) {
-                throw new IllegalArgumentException(
-                        "tasks.tombstone-grace-seconds must be between 0 and 3600, not " + tombstoneGraceSeconds);
-            }
+            tombstoneGraceSeconds = range("tasks.tombstone-grace-seconds", tombstoneGraceSeconds, 30, 0, 3600);
+            batchDelayUs = range("tasks.batch-delay-us", batchDelayUs, 2000, 0, 100_000);
+            execReadDelayMs = range("tasks.exec-read-delay-ms", execReadDelayMs, 50, 0, 10_000);
         }
     }
 
@@ -112,7 +119,11 @@ public record CanisterConfig(
      * @param spaceLeftAction     ignore, syslog or suspend
      * @param diskFullAction      suspend or ignore
      * @param namespaceRecords    load the {@code canister-ns} kernel rules and add NS_CREATE, NS_CHANGE and
-     *                            NS_DESTROY records (spec/audit-contid.md 6.3); default true, ignored in mode off
+     *                            NS_DESTROY records (spec/audit-contid.md 6.3); default false, ignored in mode off
+     * @param batchDelayUs        after the reader has drained the socket, it sleeps this long before the next
+     *                            read, so records arrive in batches: one wakeup, one model-lock hold and one
+     *                            writer hand-off per batch instead of per record (0: read at once). Safe for
+     *                            the kernel: the socket buffer holds seconds of records at any rate
      */
     public record Audit(
             @JsonProperty("mode") String mode,
@@ -139,7 +150,8 @@ public record CanisterConfig(
             @JsonProperty("space-left") Integer spaceLeft,
             @JsonProperty("space-left-action") String spaceLeftAction,
             @JsonProperty("disk-full-action") String diskFullAction,
-            @JsonProperty("namespace-records") Boolean namespaceRecords) {
+            @JsonProperty("namespace-records") Boolean namespaceRecords,
+            @JsonProperty("batch-delay-us") Integer batchDelayUs) {
         public Audit {
             mode = oneOf("audit.mode", mode, "unicast", "unicast", "multicast", "off");
             rulesFile = rulesFile == null ? Path.of("/etc/canister/audit.rules") : rulesFile;
@@ -152,6 +164,7 @@ public record CanisterConfig(
             lostPollMs = range("audit.lost-poll-ms", lostPollMs, 1000, 100, 5000);
             containerIdPosition = oneOf("audit.container-id-position", containerIdPosition, "after", "after", "before");
             priorityBoost = range("audit.priority-boost", priorityBoost, 4, 0, 19);
+            batchDelayUs = range("audit.batch-delay-us", batchDelayUs, 2000, 0, 100_000);
             logFile = logFile == null ? Path.of("audit.log") : logFile;
             typeNames = typeNames == null ? "unknown-numbers" : typeNames;
             if (!typeNames.equals("names") && !typeNames.equals("unknown-numbers")) {
@@ -180,7 +193,7 @@ public record CanisterConfig(
         /** All defaults. */
         public Audit() {
             this(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                    null, null, null, null, null, null, null, null);
+                    null, null, null, null, null, null, null, null, null);
         }
 
         /** The {@code type=} naming of {@link #typeNames}, as the contid log writer takes it. */
@@ -198,7 +211,7 @@ public record CanisterConfig(
             return new Audit(mode, file, allowImmutable, receiveBuffer, backlogLimit, backlogWaitTime,
                     endOfEventTimeoutMs, lostPollMs, containerIdPosition, priorityBoost, logFile, typeNames, queueCapacity,
                     fsyncIntervalMs, filters, hostLog, containerLogs, socket, maxLogFile, numLogs, maxLogFileAction,
-                    spaceLeft, spaceLeftAction, diskFullAction, namespaceRecords);
+                    spaceLeft, spaceLeftAction, diskFullAction, namespaceRecords, batchDelayUs);
         }
 
         /** The same settings with namespace records on or off. */
@@ -206,7 +219,7 @@ public record CanisterConfig(
             return new Audit(mode, rulesFile, allowImmutable, receiveBuffer, backlogLimit, backlogWaitTime,
                     endOfEventTimeoutMs, lostPollMs, containerIdPosition, priorityBoost, logFile, typeNames, queueCapacity,
                     fsyncIntervalMs, filters, hostLog, containerLogs, socket, maxLogFile, numLogs, maxLogFileAction,
-                    spaceLeft, spaceLeftAction, diskFullAction, on);
+                    spaceLeft, spaceLeftAction, diskFullAction, on, batchDelayUs);
         }
 
         /** The same settings with another mode (tests, {@code --audit-mode}). */
@@ -214,7 +227,7 @@ public record CanisterConfig(
             return new Audit(newMode, rulesFile, allowImmutable, receiveBuffer, backlogLimit, backlogWaitTime,
                     endOfEventTimeoutMs, lostPollMs, containerIdPosition, priorityBoost, logFile, typeNames, queueCapacity,
                     fsyncIntervalMs, filters, hostLog, containerLogs, socket, maxLogFile, numLogs, maxLogFileAction,
-                    spaceLeft, spaceLeftAction, diskFullAction, namespaceRecords);
+                    spaceLeft, spaceLeftAction, diskFullAction, namespaceRecords, batchDelayUs);
         }
     }
 

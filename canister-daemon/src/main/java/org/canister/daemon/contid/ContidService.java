@@ -97,6 +97,7 @@ public final class ContidService implements AutoCloseable {
     private final AtomicLong saveErrors = new AtomicLong();
     private final AtomicLong restartDrops = new AtomicLong();
     private final AtomicLong runtimeSets = new AtomicLong();
+    private volatile java.util.function.IntConsumer staleRefresher = tgid -> { };
     private volatile String stateRejected;
     private AgentRunner saver;
     private long savedVersion = Long.MIN_VALUE;
@@ -264,8 +265,37 @@ public final class ContidService implements AutoCloseable {
 
     // ------------------------------------------------------------------ operations for the files
 
+    /**
+     * Makes the table's comm, exe and credentials of the writer current before a set is judged and
+     * recorded: the proc tracker defers the {@code /proc} read after an exec (tasks.exec-read-delay-ms),
+     * and a runtime hook typically writes within milliseconds of its own exec. Called without the lock.
+     *
+     * @param refresher refreshes one process if the table marks it stale ({@code ProcTrackerAgent::refreshIfStale})
+     */
+    public void refreshStaleWith(java.util.function.IntConsumer refresher) {
+        this.staleRefresher = Objects.requireNonNull(refresher, "refresher");
+    }
+
+    private void refreshWriter(Caller writer, boolean forRuntime) {
+        staleRefresher.accept(writer.tgid());
+        if (forRuntime) {
+            int parent;
+            lock.lock();
+            try {
+                Task self = tasks.process(writer.tgid());
+                parent = self == null ? 0 : self.ppid();
+            } finally {
+                lock.unlock();
+            }
+            if (parent > 1) {
+                staleRefresher.accept(parent);
+            }
+        }
+    }
+
     /** One write to {@code audit_containerid} or, when {@code forRuntime}, {@code audit_containerid_runtime}. */
     ContidOutcome set(Caller writer, LoginIds login, TaskRef target, long contid, boolean forRuntime) {
+        refreshWriter(writer, forRuntime);
         long now = System.currentTimeMillis();
         lock.lock();
         try {
@@ -314,6 +344,7 @@ public final class ContidService implements AutoCloseable {
 
     /** One write to {@code audit_capcontainerid} or, when {@code forRuntime}, {@code audit_capcontainerid_runtime}. */
     ContidOutcome setCapContid(Caller writer, TaskRef target, int value, boolean forRuntime) {
+        refreshWriter(writer, forRuntime);
         long now = System.currentTimeMillis();
         lock.lock();
         try {

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.LockSupport;
 import org.canister.core.task.Task;
 import org.canister.core.task.TaskEvent;
 import org.canister.core.task.TaskSnapshot;
@@ -28,10 +29,22 @@ import org.canister.linux.proc.ProcFs;
  * file operations, not the full snapshot's twelve) and takes namespaces and cgroup from the table
  * under the lock; and no task whose exit is later in the same batch is read at all (it is gone, or a
  * zombie that {@code /proc} reads reject anyway).
+ *
+ * <h2>Deferred exec reads</h2>
+ * Most exec'd programs on a busy host are short (a shell pipeline's {@code true}, {@code sed},
+ * {@code cat}): they exit within milliseconds of their exec (more on a loaded host). So the {@code /proc} read that
+ * completes an exec (or a uid/gid change) waits {@code execReadDelayNs} (default
+ * {@value #DEFAULT_EXEC_READ_DELAY_MS} ms) in a FIFO, and is cancelled when the task's exit arrives
+ * first: at 1000 exec/s of {@code /bin/true} almost no read is made. Nothing that needs the read waits
+ * for it: audit attribution uses only fork and exit (labels are inherited at fork), and the contid
+ * checks re-read {@code /proc} for the writer anyway (spec 6.1). For up to the delay, {@code ps} shows
+ * the pre-exec comm of a task (the table marks it as needing a refresh, as before).
  */
 public final class ProcTrackerAgent implements Agent {
     private static final int POLL_TIMEOUT_MS = 100;
     private static final long EXPIRY_PERIOD_NS = 1_000_000_000L;
+    /** Default wait before an exec's {@code /proc} read (cancelled by the task's exit meanwhile). */
+    public static final int DEFAULT_EXEC_READ_DELAY_MS = 50;
 
     private final ProcConnector connector;
     private final ProcFs procFs;
@@ -49,6 +62,16 @@ public final class ProcTrackerAgent implements Agent {
     private long nextExpiryNs;
     private Runnable onThreadStart = () -> { };
     private boolean started;
+    private final long execReadDelayNs;
+    private final long batchDelayNs;
+    private final DeferredReads deferred = new DeferredReads();
+    private final TrackerProgress progress = new TrackerProgress();
+    private final Object onDemandLock = new Object();
+    /** {@code /proc} reader of {@link #refreshIfStale} (other threads), guarded by {@link #onDemandLock}. */
+    private ProcFs onDemandFs;
+
+    final AtomicLong execReadsDone = new AtomicLong();
+    final AtomicLong execReadsCancelled = new AtomicLong();
 
     final AtomicLong events = new AtomicLong();
     final AtomicLong overruns = new AtomicLong();
@@ -56,6 +79,22 @@ public final class ProcTrackerAgent implements Agent {
     final AtomicLong procReadMisses = new AtomicLong();
 
     public ProcTrackerAgent(ProcConnector connector, ProcFs procFs, TaskTable table, Lock lock) {
+        this(connector, procFs, table, lock, DEFAULT_EXEC_READ_DELAY_MS * 1_000_000L, 0);
+    }
+
+    /**
+     * @param execReadDelayNs how long an exec's {@code /proc} read waits for the task's exit (0: read
+     *                        in the batch that brought the exec)
+     * @param batchDelayNs    sleep after each batch so the next one is bigger (0: none)
+     */
+    public ProcTrackerAgent(ProcConnector connector, ProcFs procFs, TaskTable table, Lock lock, long execReadDelayNs,
+                            long batchDelayNs) {
+        if (execReadDelayNs < 0 || batchDelayNs < 0) {
+            throw new IllegalArgumentException("negative delay: " + execReadDelayNs + ", " + batchDelayNs);
+        }
+        this.execReadDelayNs = execReadDelayNs;
+        this.batchDelayNs = batchDelayNs;
+        progress.socketEmpty(connector::socketEmpty);
         this.connector = connector;
         this.procFs = procFs;
         this.table = table;
@@ -92,20 +131,36 @@ public final class ProcTrackerAgent implements Agent {
             onThreadStart.run();
         }
         batch.clear();
-        int n = connector.poll(batch, POLL_TIMEOUT_MS);
+        int timeoutMs = POLL_TIMEOUT_MS;
+        if (!deferred.isEmpty()) {
+            long waitNs = deferred.firstDueNs() - nowNs;
+            timeoutMs = waitNs <= 0 ? 0 : (int) Math.min(POLL_TIMEOUT_MS, (waitNs + 999_999) / 1_000_000);
+        }
+        boolean readable = connector.awaitReadable(timeoutMs);
+        progress.beginDrain();
+        long drainStart = System.nanoTime();
+        int n = readable ? connector.drainTo(batch) : 0;
         if (n == ProcConnector.OVERRUN) {
             overruns.incrementAndGet();
             rescans.incrementAndGet();
+            deferred.clear(); // the scan reads every task afresh
             // What was decoded before the overrun is older than the scan: the scan supersedes it.
             seed(System.nanoTime());
+            progress.endDrain(Long.MIN_VALUE); // the scan saw /proc, not the socket: wait for a real drain
             return 1;
+        }
+        if (readable && !connector.drained()) {
+            drainStart = Long.MIN_VALUE;
         }
         markExitsAhead();
         resolved.clear();
         fullReadCount = 0;
+        // Reads deferred by earlier batches whose task exited in this one: nothing left to read.
+        execReadsCancelled.addAndGet(deferred.cancel(exitsAhead));
         for (int i = 0; i < batch.size(); i++) {
             complete(batch.get(i), exitAhead[i]);
         }
+        int reads = readDue(System.nanoTime());
         int[] orphans;
         lock.lock();
         try {
@@ -125,7 +180,82 @@ public final class ProcTrackerAgent implements Agent {
         if (orphans.length > 0) {
             refreshOrphans(orphans, nowNs);
         }
-        return batch.size();
+        progress.endDrain(drainStart);
+        if (!batch.isEmpty() && batchDelayNs > 0) {
+            // Batching (tasks.batch-delay-us): a fork/exec/exit storm sends three datagrams per program;
+            // awake, this thread would take them one or two per wakeup. Sleeping a little after a batch
+            // lets them collect (the socket holds seconds of them) and an exec'd task's exit often
+            // arrives in the same batch as its exec. The audit reader does not annotate past what this
+            // thread has applied (TrackerProgress), so the delay costs attribution nothing.
+            LockSupport.parkNanos(batchDelayNs);
+        }
+        return batch.size() + reads;
+    }
+
+    /**
+     * Reads {@code /proc} now for a process whose exec the table has not caught up with (its read is
+     * deferred, see the class comment), for a caller that needs its comm, exe and credentials right
+     * away: the contid files put the writer's comm and exe into CONTAINER_OP records. Any thread; takes
+     * the model lock itself, so the caller must not hold it.
+     */
+    public void refreshIfStale(int tgid) {
+        boolean stale;
+        lock.lock();
+        try {
+            Task t = table.process(tgid);
+            stale = t != null && t.needsRefresh();
+        } finally {
+            lock.unlock();
+        }
+        if (!stale) {
+            return;
+        }
+        ProcExec x;
+        synchronized (onDemandLock) {
+            if (onDemandFs == null) {
+                onDemandFs = new ProcFs();
+            }
+            x = onDemandFs.readExec(tgid, tgid, true);
+        }
+        if (x == null) {
+            return;
+        }
+        lock.lock();
+        try {
+            Task t = table.task(x.tid());
+            if (t != null && x.sameIncarnation(t)) {
+                table.apply(new TaskEvent.Refresh(System.nanoTime(), x.toSnapshot(t)));
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** What the audit reader checks before annotating (see {@link TrackerProgress}). */
+    public TrackerProgress progress() {
+        return progress;
+    }
+
+    /** Makes the deferred reads that are due, in FIFO order. */
+    private int readDue(long nowNs) {
+        int reads = 0;
+        while (!deferred.isEmpty() && deferred.firstDueNs() - nowNs <= 0) {
+            readExec(deferred.firstTimeNs(), deferred.firstTgid(), deferred.firstTid(), deferred.firstWithExe());
+            deferred.removeFirst();
+            reads++;
+        }
+        execReadsDone.addAndGet(reads);
+        return reads;
+    }
+
+    /** Reads now (no delay) or queues the read of an exec'd / re-credentialed task. */
+    private void scheduleRead(long timeNs, int tgid, int tid, boolean withExe) {
+        if (execReadDelayNs == 0) {
+            readExec(timeNs, tgid, tid, withExe);
+            execReadsDone.incrementAndGet();
+        } else {
+            deferred.add(System.nanoTime() + execReadDelayNs, timeNs, tgid, tid, withExe);
+        }
     }
 
     /**
@@ -169,19 +299,19 @@ public final class ProcTrackerAgent implements Agent {
             case TaskEvent.Exec x -> {
                 resolved.add(x);
                 if (!exitsLater) {
-                    readExec(x.timeNs(), x.tgid(), x.tid(), true);
+                    scheduleRead(x.timeNs(), x.tgid(), x.tid(), true);
                 }
             }
             case TaskEvent.UidChange u -> {
                 resolved.add(u);
                 if (!exitsLater) {
-                    readExec(u.timeNs(), u.tgid(), u.tid(), false); // capabilities change with the uid
+                    scheduleRead(u.timeNs(), u.tgid(), u.tid(), false); // capabilities change with the uid
                 }
             }
             case TaskEvent.GidChange g -> {
                 resolved.add(g);
                 if (!exitsLater) {
-                    readExec(g.timeNs(), g.tgid(), g.tid(), false);
+                    scheduleRead(g.timeNs(), g.tgid(), g.tid(), false);
                 }
             }
             default -> resolved.add(ev);
@@ -276,6 +406,16 @@ public final class ProcTrackerAgent implements Agent {
         return procReadMisses.get();
     }
 
+    /** Exec / uid / gid {@code /proc} reads made. */
+    public long execReadsDone() {
+        return execReadsDone.get();
+    }
+
+    /** Deferred exec reads cancelled because the task exited first. */
+    public long execReadsCancelled() {
+        return execReadsCancelled.get();
+    }
+
     @Override
     public String name() {
         return "proc-connector";
@@ -285,6 +425,119 @@ public final class ProcTrackerAgent implements Agent {
     public void close() {
         connector.close();
         procFs.close();
+        synchronized (onDemandLock) {
+            if (onDemandFs != null) {
+                onDemandFs.close();
+                onDemandFs = null;
+            }
+        }
+    }
+
+    /**
+     * The FIFO of deferred reads (due times only grow: one constant delay), as parallel arrays in a
+     * ring; a cancelled entry keeps its place with tid -1 and is skipped when it comes due.
+     */
+    private static final class DeferredReads {
+        private long[] due = new long[64];
+        private long[] time = new long[64];
+        private int[] tgid = new int[64];
+        private int[] tid = new int[64];
+        private boolean[] withExe = new boolean[64];
+        private int head;
+        private int size;
+
+        boolean isEmpty() {
+            skipCancelled();
+            return size == 0;
+        }
+
+        void clear() {
+            head = 0;
+            size = 0;
+        }
+
+        void add(long dueNs, long timeNs, int tgidV, int tidV, boolean exe) {
+            if (size == due.length) {
+                grow();
+            }
+            int i = (head + size) & (due.length - 1);
+            due[i] = dueNs;
+            time[i] = timeNs;
+            tgid[i] = tgidV;
+            tid[i] = tidV;
+            withExe[i] = exe;
+            size++;
+        }
+
+        /** Cancels every entry whose tid is in {@code exited}; returns how many. */
+        int cancel(IntSet exited) {
+            if (exited.isEmpty()) {
+                return 0;
+            }
+            int n = 0;
+            for (int k = 0; k < size; k++) {
+                int i = (head + k) & (due.length - 1);
+                if (tid[i] >= 0 && exited.contains(tid[i])) {
+                    tid[i] = -1;
+                    n++;
+                }
+            }
+            return n;
+        }
+
+        long firstDueNs() {
+            return due[head];
+        }
+
+        long firstTimeNs() {
+            return time[head];
+        }
+
+        int firstTgid() {
+            return tgid[head];
+        }
+
+        int firstTid() {
+            return tid[head];
+        }
+
+        boolean firstWithExe() {
+            return withExe[head];
+        }
+
+        void removeFirst() {
+            head = (head + 1) & (due.length - 1);
+            size--;
+        }
+
+        private void skipCancelled() {
+            while (size > 0 && tid[head] < 0) {
+                removeFirst();
+            }
+        }
+
+        private void grow() {
+            int cap = due.length * 2;
+            long[] d = new long[cap];
+            long[] t = new long[cap];
+            int[] g = new int[cap];
+            int[] id = new int[cap];
+            boolean[] x = new boolean[cap];
+            for (int k = 0; k < size; k++) {
+                int i = (head + k) & (due.length - 1);
+                d[k] = due[i];
+                t[k] = time[i];
+                g[k] = tgid[i];
+                id[k] = tid[i];
+                x[k] = withExe[i];
+            }
+            due = d;
+            time = t;
+            tgid = g;
+            tid = id;
+            withExe = x;
+            head = 0;
+        }
     }
 
     /**
@@ -296,6 +549,10 @@ public final class ProcTrackerAgent implements Agent {
         private int[] stamps = new int[512];
         private int generation = 1;
         private int size;
+
+        boolean isEmpty() {
+            return size == 0;
+        }
 
         void clear() {
             size = 0;

@@ -143,4 +143,44 @@ class AuditPipelineRootTest {
                 "-k", KEY);
         assertThat(inContainer.exit()).as(inContainer.out()).isZero();
     }
+
+    /**
+     * Req. 9 beyond the {@code ppid=} fallback: the labelled shell starts {@code sh -c '/bin/true; :'}
+     * ten times, so each {@code /bin/true} is a grandchild whose parent is itself a fresh fork. Both are
+     * new to the table when the grandchild's execve is read, so only a table that has caught up with the
+     * proc connector (AttributionGate / TrackerProgress) can attribute it.
+     */
+    @Test
+    void shouldAnnotateGrandchildrenForkedInTheSameMoment() throws Exception {
+        shell = new ProcessBuilder("/bin/sh", "-c",
+                "read go; for i in 1 2 3 4 5 6 7 8 9 10; do /bin/sh -c '/bin/true; :'; done; read end")
+                .redirectErrorStream(true).start();
+        long pid = shell.pid();
+        Path proc = dir.resolve("fs").resolve("proc").resolve(Long.toString(pid));
+        AuditRootSupport.awaitLines(dir.resolve("fs").resolve("status"), 10, l -> Files.isDirectory(proc), "proc/" + pid);
+        Files.writeString(proc.resolve("audit_containerid"), Long.toString(CONTID) + "\n");
+        OutputStream stdin = shell.getOutputStream();
+        stdin.write("go\n".getBytes(StandardCharsets.US_ASCII));
+        stdin.flush();
+
+        Path hostLog = dir.resolve("log").resolve("audit.log");
+        AuditRootSupport.awaitLines(hostLog, 15,
+                l -> l.stream().filter(x -> x.startsWith("type=EXECVE") && x.contains("\"/bin/true\"")).count() >= 10,
+                "ten execve events of /bin/true");
+        int grandchildren = 0;
+        for (Map.Entry<String, List<String>> e : AuditRootSupport.events(hostLog).entrySet()) {
+            List<String> ev = e.getValue();
+            String syscall = ev.stream().filter(x -> x.startsWith("type=SYSCALL")).findFirst().orElse(null);
+            if (syscall == null || !syscall.contains("exe=\"/usr/bin/true\"") || syscall.contains("ppid=" + pid + " ")) {
+                continue;
+            }
+            assertThat(ev).as("grandchild event %s: %s", e.getKey(), ev)
+                    .contains("type=CONTAINER_ID msg=audit(" + e.getKey() + "): record=1 contid=" + CONTID);
+            grandchildren++;
+        }
+        assertThat(grandchildren).as("execve events of the labelled shell's grandchildren").isEqualTo(10);
+        stdin.write("end\n".getBytes(StandardCharsets.US_ASCII));
+        stdin.flush();
+        assertThat(shell.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    }
 }

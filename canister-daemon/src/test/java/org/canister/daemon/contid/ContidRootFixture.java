@@ -67,7 +67,9 @@ final class ContidRootFixture implements AutoCloseable {
     }
 
     CanisterConfig config() throws Exception {
-        CanisterConfig c = new ConfigLoader().loadEmbedded().withDaemon(mount, stateDir, logDir);
+        // Its own run dir (audit.sock) and no metrics port: another daemon on the machine must not matter.
+        CanisterConfig c = new ConfigLoader().loadEmbedded().withDaemon(mount, stateDir, logDir)
+                .withRunDir(dir.resolve("run")).withMetrics(new CanisterConfig.Metrics(0, null));
         // The audit router writes the contid records; no kernel audit link (these tests must not need the
         // audit daemon slot, which auditd or another test may hold).
         return c.withAudit(c.audit().withMode("off"));

@@ -54,7 +54,8 @@ class ContidServiceTest {
     }
 
     private CanisterConfig config() throws Exception {
-        return new ConfigLoader().loadEmbedded().withDaemon(dir.resolve("fs"), dir.resolve("state"), dir.resolve("log"));
+        return new ConfigLoader().loadEmbedded().withDaemon(dir.resolve("fs"), dir.resolve("state"), dir.resolve("log"))
+                .withRunDir(dir.resolve("run")).withMetrics(new CanisterConfig.Metrics(0, null));
     }
 
     private TaskTable table(int... pidAndParent) {

@@ -195,4 +195,62 @@ class ProcTrackerRootTest {
         }
         Assumptions.abort("the kernel did not hand out the same pid in 20 attempts (a busy machine)");
     }
+
+    /**
+     * Deferred exec reads: a long-lived program gets its comm once the delay has passed; short ones exit
+     * first and are never read; a caller that needs the identity at once (the contid files) can have it.
+     */
+    @Test
+    void shouldDeferExecReadsSkipShortProgramsAndRefreshOnDemand() throws Exception {
+        Process sleeper = new ProcessBuilder("/bin/sleep", "30").start();
+        try {
+            int pid = (int) sleeper.pid();
+            assertThat(eventually(() -> locked(() -> {
+                Task t = table.process(pid);
+                return t != null && t.comm().equals("sleep") && !t.needsRefresh();
+            }), 5_000)).as("comm of a long-lived exec'd program after the read delay").isTrue();
+            long cancelledBefore = agent.execReadsCancelled();
+            for (int i = 0; i < 30; i++) {
+                assertThat(new ProcessBuilder("/bin/true").start().waitFor(5, TimeUnit.SECONDS)).isTrue();
+            }
+            assertThat(eventually(() -> agent.execReadsCancelled() > cancelledBefore, 2_000))
+                    .as("reads of programs that exited within the delay are cancelled").isTrue();
+        } finally {
+            sleeper.destroyForcibly();
+            sleeper.waitFor(5, TimeUnit.SECONDS);
+        }
+
+        // A tracker whose reads wait 60 s: only refreshIfStale can make the comm current.
+        ReentrantLock lock2 = new ReentrantLock();
+        TaskTable table2 = new TaskTable();
+        ProcTrackerAgent slow = new ProcTrackerAgent(ProcConnector.open(), new ProcFs(), table2, lock2,
+                TimeUnit.SECONDS.toNanos(60), TimeUnit.MILLISECONDS.toNanos(2));
+        slow.seed(System.nanoTime());
+        try (AgentRunner r = new AgentRunner(slow, 0, Throwable::printStackTrace).start()) {
+            Process p = new ProcessBuilder("/bin/sleep", "30").start();
+            try {
+                int pid = (int) p.pid();
+                java.util.function.Supplier<Task> task = () -> {
+                    lock2.lock();
+                    try {
+                        return table2.process(pid);
+                    } finally {
+                        lock2.unlock();
+                    }
+                };
+                assertThat(eventually(() -> task.get() != null && task.get().needsRefresh(), 5_000)).isTrue();
+                assertThat(task.get().comm()).as("not read yet").isNotEqualTo("sleep");
+                assertThat(eventually(() -> {
+                    slow.refreshIfStale(pid); // the exec event may still be on its way: retry until it took
+                    return task.get().comm().equals("sleep");
+                }, 5_000)).isTrue();
+                assertThat(task.get().needsRefresh()).isFalse();
+                assertThat(task.get().exe()).endsWith("/sleep");
+                assertThat(r.errors()).isZero();
+            } finally {
+                p.destroyForcibly();
+                p.waitFor(5, TimeUnit.SECONDS);
+            }
+        }
+    }
 }

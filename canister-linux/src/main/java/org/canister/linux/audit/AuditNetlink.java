@@ -50,6 +50,7 @@ public final class AuditNetlink implements AutoCloseable {
     public static final int DEFAULT_REQUEST_TIMEOUT_MS = 2000;
     /** Datagrams one {@link #receive} call drains at most, so the caller's duty cycle keeps turning. */
     static final int MAX_DATAGRAMS_PER_RECEIVE = 4096;
+    private boolean drained = true;
 
     /** AUDIT_REPLACE: the kernel's liveness probe of the registered daemon (payload: the new pid). */
     static final int AUDIT_REPLACE = 1329;
@@ -336,17 +337,28 @@ public final class AuditNetlink implements AutoCloseable {
             sink.accept(pending.poll());
             n++;
         }
+        drained = false;
         if (n == 0 && Libc.poll(fd, Libc.POLLIN, timeoutMs) == 0) {
+            drained = true;
             return 0;
         }
         for (int i = 0; i < MAX_DATAGRAMS_PER_RECEIVE; i++) {
             int got = receiveOne(null, sink);
             if (got < 0) {
+                drained = true;
                 break;
             }
             n += got;
         }
         return n;
+    }
+
+    /**
+     * Whether the last {@link #receive} emptied the socket (false: it stopped at its datagram limit and
+     * more is queued, so the caller should not wait before the next).
+     */
+    public boolean drained() {
+        return drained;
     }
 
     /** Counters since open. */

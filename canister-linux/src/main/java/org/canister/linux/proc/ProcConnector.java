@@ -54,6 +54,7 @@ public final class ProcConnector implements AutoCloseable {
     private final NativeBuffer buffer;
     private final ProcEventDecoder decoder = new ProcEventDecoder();
     private final List<TaskEvent> pending = new ArrayList<>();
+    private boolean drained;
     private final int receiveBufferBytes;
     private long overruns;
     private long datagrams;
@@ -156,6 +157,29 @@ public final class ProcConnector implements AutoCloseable {
      *         {@code /proc}
      */
     public int poll(List<TaskEvent> out, int timeoutMs) {
+        if (!awaitReadable(timeoutMs)) {
+            return 0;
+        }
+        return drainTo(out);
+    }
+
+    /**
+     * Waits up to {@code timeoutMs} until events can be taken (0 = do not wait). The two halves of
+     * {@link #poll}, for a caller that must note the moment just before it drains.
+     */
+    public boolean awaitReadable(int timeoutMs) {
+        if (closed) {
+            throw new IllegalStateException("proc connector is closed");
+        }
+        return !pending.isEmpty() || Libc.poll(fd, Libc.POLLIN, timeoutMs) != 0;
+    }
+
+    /**
+     * Appends what has arrived without waiting: see {@link #poll} for the result. Every datagram queued
+     * before the call is taken, unless the result is {@link #OVERRUN} or the datagram limit
+     * ({@value #MAX_DATAGRAMS_PER_POLL}) stopped it ({@link #drained()} says which).
+     */
+    public int drainTo(List<TaskEvent> out) {
         if (closed) {
             throw new IllegalStateException("proc connector is closed");
         }
@@ -164,16 +188,28 @@ public final class ProcConnector implements AutoCloseable {
             added = pending.size();
             out.addAll(pending);
             pending.clear();
-        } else if (Libc.poll(fd, Libc.POLLIN, timeoutMs) == 0) {
-            return 0;
         }
         int more = drain(out);
         return more == OVERRUN ? OVERRUN : added + more;
     }
 
+    /** Whether the last drain emptied the socket. */
+    public boolean drained() {
+        return drained;
+    }
+
+    /**
+     * Whether no datagram is waiting in the socket, asked from any thread (a zero-timeout poll(2)):
+     * with the owner's own progress, tells another thread whether every event sent so far was taken.
+     */
+    public boolean socketEmpty() {
+        return !closed && Libc.poll(fd, Libc.POLLIN, 0) == 0;
+    }
+
     /** Receives every queued datagram (up to {@link #MAX_DATAGRAMS_PER_POLL}) without blocking. */
     private int drain(List<TaskEvent> out) {
         int added = 0;
+        drained = false;
         for (int i = 0; i < MAX_DATAGRAMS_PER_POLL; i++) {
             int n;
             try {
@@ -186,6 +222,7 @@ public final class ProcConnector implements AutoCloseable {
                 throw e;
             }
             if (n < 0) {
+                drained = true;
                 break;
             }
             datagrams++;
