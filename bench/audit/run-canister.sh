@@ -66,6 +66,10 @@ RULES
 
 # No size limit on the host log: a rotation with num-logs would delete events before they are counted.
 printf 'audit:\n  max-log-file: 0\n' >"$WORK/canister.yaml"
+# CANISTER_YAML: more settings for an experiment, e.g. $'tasks:\n  batch-delay-us: 5000' (top-level keys
+# other than audit; audit keys go in CANISTER_AUDIT_YAML, indented two spaces)
+[ -n "${CANISTER_AUDIT_YAML:-}" ] && printf '%s\n' "$CANISTER_AUDIT_YAML" >>"$WORK/canister.yaml"
+[ -n "${CANISTER_YAML:-}" ] && printf '%s\n' "$CANISTER_YAML" >>"$WORK/canister.yaml"
 "$CANISTER" run --config "$WORK/canister.yaml" --audit-rules "$WORK/audit.rules" --log-dir "$LOGDIR" --mount "$MNT" --state-dir "$WORK/state" \
   >"$WORK/canister.out" 2>&1 </dev/null &
 CANISTER_PID=$!
