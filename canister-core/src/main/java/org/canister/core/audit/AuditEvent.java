@@ -38,6 +38,14 @@ public record AuditEvent(AuditStamp stamp, List<AuditRecord> records, Completion
         }
     }
 
+    /**
+     * An event the daemon made whole itself ({@link Completion#ORIGINATED}): every record carries
+     * {@code stamp}, a daemon stamp (spec req. 5).
+     */
+    public static AuditEvent originated(AuditStamp stamp, List<AuditRecord> records) {
+        return new AuditEvent(stamp, records, Completion.ORIGINATED);
+    }
+
     /** The first Linux-numbered record of the given type, or {@code null}. */
     public AuditRecord first(int type) {
         for (AuditRecord r : records) {

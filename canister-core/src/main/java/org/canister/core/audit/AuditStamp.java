@@ -17,16 +17,30 @@ public record AuditStamp(long seconds, int millis, long serial) implements Compa
         }
     }
 
+    /** The stamp of wall-clock milliseconds since the epoch with this serial (the daemon's own events). */
+    public static AuditStamp ofMillis(long wallClockMs, long serial) {
+        return new AuditStamp(Math.floorDiv(wallClockMs, 1000L), (int) Math.floorMod(wallClockMs, 1000L), serial);
+    }
+
     /** Appends {@code audit(SEC.MSEC:SERIAL)} exactly as the kernel prints it. */
     public StringBuilder appendTo(StringBuilder out) {
-        out.append("audit(").append(seconds).append('.');
+        return appendBare(out.append("audit(")).append(')');
+    }
+
+    /** {@code SEC.MSEC:SERIAL}, as inside {@code msg=audit(...)} (and as {@code ausearch -a} takes the serial). */
+    public String format() {
+        return appendBare(new StringBuilder(32)).toString();
+    }
+
+    private StringBuilder appendBare(StringBuilder out) {
+        out.append(seconds).append('.');
         if (millis < 100) {
             out.append('0');
         }
         if (millis < 10) {
             out.append('0');
         }
-        return out.append(millis).append(':').append(serial).append(')');
+        return out.append(millis).append(':').append(serial);
     }
 
     /** Orders by time, then serial. */

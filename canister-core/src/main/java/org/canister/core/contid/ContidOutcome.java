@@ -4,6 +4,7 @@ import java.util.List;
 
 import org.canister.core.CanisterException;
 import org.canister.core.Errno;
+import org.canister.core.audit.AuditEvent;
 
 /**
  * What one write to {@code audit_containerid} or {@code audit_capcontainerid} did: success or the

@@ -12,6 +12,8 @@ import java.util.Set;
 
 import org.canister.core.CanisterException;
 import org.canister.core.Errno;
+import org.canister.core.audit.AuditEvent;
+import org.canister.core.audit.AuditStamp;
 import org.canister.core.fs.Caller;
 import org.canister.core.task.Credentials;
 import org.canister.core.task.Task;
@@ -281,9 +283,10 @@ public final class ContidRegistry {
         stateVersion++;
 
         List<AuditEvent> events = new ArrayList<>(2);
-        events.add(new AuditEvent(stamps.next(wallClockMs), List.of(
-                ContidRecords.set(opid, label.chain(), oldChain, subject, null),
-                ContidRecords.nsInfo(opid, settings.nsfsDev(), target.ns()))));
+        AuditStamp stamp = stamps.next(wallClockMs);
+        events.add(AuditEvent.originated(stamp, List.of(
+                ContidRecords.set(stamp, opid, label.chain(), oldChain, subject, null),
+                ContidRecords.nsInfo(stamp, opid, settings.nsfsDev(), target.ns()))));
         if (old != null && leave(old)) {
             // Possible only through injection/nesting: the relabelled task was the old container's last.
             events.add(dropEvent(opid, old, wallClockMs));
@@ -312,8 +315,9 @@ public final class ContidRegistry {
     private ContidOutcome refuseSet(Errno errno, String message, int opid, String requested, String oldChain,
                                     AuditSubject subject, long wallClockMs) {
         setsRefused++;
-        AuditEvent e = new AuditEvent(stamps.next(wallClockMs),
-                List.of(ContidRecords.set(opid, requested, oldChain, subject, errno)));
+        AuditStamp stamp = stamps.next(wallClockMs);
+        AuditEvent e = AuditEvent.originated(stamp,
+                List.of(ContidRecords.set(stamp, opid, requested, oldChain, subject, errno)));
         return new ContidOutcome(errno, message, List.of(e));
     }
 
@@ -397,8 +401,8 @@ public final class ContidRegistry {
     }
 
     private ContidOutcome capOutcome(Errno errno, String message, int opid, int value, int old, long wallClockMs) {
-        AuditEvent e = new AuditEvent(stamps.next(wallClockMs),
-                List.of(ContidRecords.setCapContid(opid, value, old, errno)));
+        AuditStamp stamp = stamps.next(wallClockMs);
+        AuditEvent e = AuditEvent.originated(stamp, List.of(ContidRecords.setCapContid(stamp, opid, value, old, errno)));
         return new ContidOutcome(errno, message, List.of(e));
     }
 
@@ -452,7 +456,8 @@ public final class ContidRegistry {
     }
 
     private AuditEvent dropEvent(int opid, ContidObject o, long wallClockMs) {
-        return new AuditEvent(stamps.next(wallClockMs), List.of(ContidRecords.drop(opid, o.chain())));
+        AuditStamp stamp = stamps.next(wallClockMs);
+        return AuditEvent.originated(stamp, List.of(ContidRecords.drop(stamp, opid, o.chain())));
     }
 
     /** One member left {@code o}; returns true when that made it drop (the caller emits the record). */

@@ -1,5 +1,7 @@
 package org.canister.core.contid;
 
+import org.canister.core.audit.AuditStamp;
+
 /**
  * Stamps ({@code sec.msec:serial}) for the events Canister itself originates (CONTAINER_OP,
  * SET_CAPCONTID, drop, NS_INFO), chosen so that they never equal the stamp of a kernel event in the

@@ -1,8 +1,8 @@
 /**
  * Audit container IDs (ghak90 v11, spec/audit-contid.md section 6): parsing and printing of IDs and
  * nesting chains, the registry that applies v11's set checks in order with their errnos, the records
- * every attempt produces (CONTAINER_OP, SET_CAPCONTID, NS_INFO, drop) in auditd's text framing, the
- * daemon's collision-free stamps, and the restart codec with its reconciliation against {@code /proc}.
+ * every attempt produces (CONTAINER_OP, SET_CAPCONTID, NS_INFO, drop) as events of the audit pipeline
+ * ({@link org.canister.core.audit.AuditEvent}, written by its one writer), the daemon's collision-free stamps, and the restart codec with its reconciliation against {@code /proc}.
  *
  * <p>Pure: no clock reads (wall-clock milliseconds come in as parameters), no threads, no I/O. The
  * {@link org.canister.core.task.TaskTable} is the process tree; {@link org.canister.core.contid.ContidRegistry}
@@ -36,7 +36,7 @@
  *     saved member (exact for single-member containers) or -1.</li>
  * <li><b>Parsing</b>: stricter than {@code kstrtou64_from_user} (no 66-byte truncation, a NUL is junk).
  *     v8 chain syntax ({@code 123^456}) is rejected with a message naming it.</li>
- * <li><b>Type names</b>: {@code Naming.UNKNOWN_NUMBERS} prints {@code UNKNOWN[1020]}, {@code UNKNOWN[1022]},
+ * <li><b>Type names</b>: {@code CanisterTypes.Naming.UNKNOWN_NUMBERS} prints {@code UNKNOWN[1020]}, {@code UNKNOWN[1022]},
  *     {@code UNKNOWN[29xx]} (stock {@code ausearch -m UNKNOWN[1020]} selects them); CONTAINER_ID is never
  *     numeric. Stock ausearch 3.0.9 splits CONTAINER_OP and NS_INFO of one stamp into two events (it
  *     treats both types as single-record); Canister-aware readers join them by stamp.</li>

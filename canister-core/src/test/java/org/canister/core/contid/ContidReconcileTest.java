@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 
+import org.canister.core.audit.AuditEvent;
 import org.canister.core.task.Task;
 import org.canister.core.task.TaskEvent;
 import org.canister.core.task.TaskSnapshot;

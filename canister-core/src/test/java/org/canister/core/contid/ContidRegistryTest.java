@@ -9,6 +9,10 @@ import java.util.List;
 
 import org.canister.core.CanisterException;
 import org.canister.core.Errno;
+import org.canister.core.audit.AuditEvent;
+import org.canister.core.audit.AuditRecord;
+import org.canister.core.audit.AuditStamp;
+import org.canister.core.audit.CanisterTypes;
 import org.canister.core.fs.Caller;
 import org.junit.jupiter.api.Test;
 
@@ -60,7 +64,13 @@ class ContidRegistryTest {
         assertThat(body(o)).startsWith("op=set opid=" + t1 + " contid=" + CONTID1 + " old-contid=-1 pid=" + orch
                 + " uid=0 auid=4294967295 ses=4294967295 comm=");
         AuditRecord ns = o.attemptEvent().records().get(1);
-        assertThat(ns.type()).isEqualTo(ContidRecords.NS_INFO);
+        assertThat(ns.type()).isEqualTo(CanisterTypes.NS_INFO);
+        // The pipeline's own event: made whole by the daemon, one daemon stamp, named by Canister's table.
+        assertThat(o.attemptEvent().completion()).isEqualTo(AuditEvent.Completion.ORIGINATED);
+        assertThat(o.attemptEvent().records()).allSatisfy(r -> {
+            assertThat(r.stamp()).isEqualTo(o.attemptEvent().stamp());
+            assertThat(r.numbering()).isEqualTo(AuditRecord.Numbering.CANISTER);
+        });
         assertThat(ns.body()).startsWith("opid=" + t1 + " dev=? ns_cgroup=4026531835 ");
         assertThat(f.registry.read(f.caller(orch), t1, -1)).isEqualTo(CONTID1);
         assertThat(ContidRegistry.chainOf(f.task(t1))).isEqualTo(Long.toString(CONTID1));
@@ -199,7 +209,7 @@ class ContidRegistryTest {
         ContidOutcome cap = f.cap(orch, p, 1);
         assertThat(cap.errno()).as(cap.message()).isNull();
         assertThat(body(cap)).isEqualTo("opid=" + p + " capcontid=1 old-capcontid=0 res=1");
-        assertThat(cap.attemptEvent().records().get(0).type()).isEqualTo(ContidRecords.SET_CAPCONTID);
+        assertThat(cap.attemptEvent().records().get(0).type()).isEqualTo(CanisterTypes.SET_CAPCONTID);
         assertAccepted(f.set(p, q, 5150));
         assertThat(f.registry.readCapContid(f.caller(orch), p, -1)).isEqualTo(1);
         assertThat(f.registry.read(f.caller(p), q, -1)).as("capcontid also allows reads").isEqualTo(5150);
@@ -280,7 +290,7 @@ class ContidRegistryTest {
         List<AuditEvent> drops = f.registry.takePendingEvents(f.wallMs);
         assertThat(drops).hasSize(1);
         AuditRecord drop = drops.get(0).records().get(0);
-        assertThat(drop.type()).isEqualTo(ContidRecords.CONTAINER_OP);
+        assertThat(drop.type()).isEqualTo(CanisterTypes.CONTAINER_OP);
         assertThat(drop.body()).isEqualTo("op=drop opid=" + grandchild + " contid=-1 old-contid=4242 res=1");
         assertThat(f.registry.takePendingEvents(f.wallMs)).isEmpty();
         assertThat(f.registry.stats().drops()).isEqualTo(1);
@@ -409,7 +419,8 @@ class ContidRegistryTest {
         ContidOutcome full = small.set(o, t3, 3);
         assertThat(full.errno()).isEqualTo(Errno.ENOMEM);
         assertThat(small.set(o, t3, 1).isSuccess()).as("injection needs no new object").isTrue();
-        assertThat(ContidRecords.nsInfo(1, "00:04", ContidFixture.HOST_NS).body()).contains("dev=00:04");
+        assertThat(ContidRecords.nsInfo(AuditStamp.ofMillis(0, 1), 1, "00:04", ContidFixture.HOST_NS).body())
+                .contains("dev=00:04");
     }
 
     @Test

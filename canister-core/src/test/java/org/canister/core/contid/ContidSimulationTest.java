@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Random;
 
 import org.canister.core.Errno;
+import org.canister.core.audit.AuditEvent;
 import org.canister.core.fs.Caller;
 import org.canister.core.sim.SimulatedKernel;
 import org.canister.core.task.Task;

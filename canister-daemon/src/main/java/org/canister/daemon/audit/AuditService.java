@@ -48,7 +48,8 @@ import org.canister.linux.audit.KernelAuditState;
  * to make records for a reader that is gone),
  * {@code backlog_limit} and {@code backlog_wait_time} (unicast only; multicast leaves auditd's
  * settings alone), {@code enabled} (set to 1 while running when it was 0, restored on exit: Canister
- * never leaves audit enabled), and the rules file's rules (deleted; rules it deleted are re-added).
+ * never leaves audit enabled), and the rules file's rules (deleted; rules loaded before it that it
+ * deleted are re-added in their order, and written to the restore file before they are deleted).
  * A rules file with {@code -e 2} is refused unless {@code audit.allow-immutable}: it would lock audit
  * until reboot, and nothing could be restored.
  *
@@ -170,15 +171,17 @@ public final class AuditService implements AutoCloseable {
             return;
         }
         try (AuditNetlink c = AuditNetlink.open()) {
-            List<String> failures = KernelRestoreFile.undo(left, c);
-            log.println("canister: a previous canisterd was stopped without restoring kernel audit state; restored "
-                    + left.fields() + " and deleted " + left.rules().size() + " rules"
-                    + (failures.isEmpty() ? "" : " (failures: " + failures + ")"));
+            reportUndone(left, KernelRestoreFile.undo(left, c));
             restoreFile.delete();
         } catch (ErrnoException | IOException e) {
             log.println("canister: cannot undo the kernel audit changes listed in " + restoreFile.file() + ": "
                     + e.getMessage());
         }
+    }
+
+    private void reportUndone(KernelRestoreFile.Pending left, List<String> failures) {
+        log.println("canister: a previous canisterd was stopped without restoring kernel audit state; "
+                + left.summary() + (failures.isEmpty() ? "" : " (failures: " + failures + ")"));
     }
 
     private void startMetrics(CanisterConfig config) {
@@ -298,10 +301,7 @@ public final class AuditService implements AutoCloseable {
         // remember the state to restore.
         KernelRestoreFile.Pending left = restoreFile.read();
         if (!left.isEmpty()) {
-            List<String> failures = KernelRestoreFile.undo(left, stateSocket);
-            log.println("canister: a previous canisterd was stopped without restoring kernel audit state; restored "
-                    + left.fields() + " and deleted " + left.rules().size() + " rules"
-                    + (failures.isEmpty() ? "" : " (failures: " + failures + ")"));
+            reportUndone(left, KernelRestoreFile.undo(left, stateSocket));
         }
         AuditStatus found;
         try {
@@ -336,8 +336,11 @@ public final class AuditService implements AutoCloseable {
             }
             List<AuditRule> nsRules = a.namespaceRecords() ? NamespaceAuditRules.rules() : List.of();
             aboutToAdd.addAll(nsRules);
-            saveRestore(aboutToSet, aboutToAdd);
+            saveRestore(aboutToSet, aboutToAdd, List.of());
             ownsRestoreFile = true;
+            // A -D or -d in the rules file deletes rules loaded before us: they are written down before
+            // they go, or a kill -9 would lose them (re-added in order by the next start's undo).
+            state.journal(removing -> saveRestore(aboutToSet, aboutToAdd, removing));
             if (unicast && a.backlogLimit() >= 0) {
                 state.set(AuditStatusField.BACKLOG_LIMIT, a.backlogLimit());
             }
@@ -366,7 +369,8 @@ public final class AuditService implements AutoCloseable {
                     log.println("canister: namespace rule already loaded, kept as found: " + r);
                 }
             }
-            saveRestore(EnumSet.noneOf(AuditStatusField.class), List.of());
+            saveRestore(EnumSet.noneOf(AuditStatusField.class), List.of(), List.of());
+            state.journal(removing -> saveRestore(EnumSet.noneOf(AuditStatusField.class), List.of(), removing));
         } catch (ErrnoException e) {
             throw new IllegalStateException("kernel audit setup failed: " + e.getMessage(), e);
         }
@@ -426,9 +430,9 @@ public final class AuditService implements AutoCloseable {
         return commands;
     }
 
-    private void saveRestore(EnumSet<AuditStatusField> aboutToSet, List<AuditRule> aboutToAdd) {
+    private void saveRestore(EnumSet<AuditStatusField> aboutToSet, List<AuditRule> aboutToAdd, List<byte[]> aboutToRemove) {
         try {
-            restoreFile.save(state, aboutToSet, aboutToAdd);
+            restoreFile.save(state, aboutToSet, aboutToAdd, aboutToRemove);
         } catch (IOException e) {
             throw new IllegalStateException("cannot write " + restoreFile.file() + " (" + e.getMessage() + "), which lets"
                     + " a restarted daemon undo kernel audit changes if this one is killed; make daemon.run-dir writable", e);

@@ -2,7 +2,7 @@ package org.canister.daemon.audit;
 
 import java.nio.file.Path;
 import java.util.List;
-import org.canister.core.audit.annotate.ContidEvents;
+import org.canister.core.audit.AuditEvent;
 
 /**
  * Where the contid registry's events (CONTAINER_OP set and drop, SET_CAPCONTID, NS_INFO, with their
@@ -13,7 +13,7 @@ import org.canister.core.audit.annotate.ContidEvents;
 public interface ContidEventSink {
 
     /** Queues the events, in order; never blocks (a full queue is counted and reported by the router). */
-    void offerAll(List<org.canister.core.contid.AuditEvent> events);
+    void offerAll(List<AuditEvent> events);
 
     /** Waits until everything offered before has been written. */
     boolean flush(long timeoutMs) throws InterruptedException;
@@ -25,9 +25,9 @@ public interface ContidEventSink {
     static ContidEventSink of(AuditRouter router, Path hostLog) {
         return new ContidEventSink() {
             @Override
-            public void offerAll(List<org.canister.core.contid.AuditEvent> events) {
-                for (org.canister.core.contid.AuditEvent e : events) {
-                    router.submit(ContidEvents.toAudit(e));
+            public void offerAll(List<AuditEvent> events) {
+                for (AuditEvent e : events) {
+                    router.submit(e);
                 }
             }
 

@@ -2,7 +2,6 @@ package org.canister.daemon.audit;
 
 import java.util.concurrent.locks.Lock;
 import org.canister.core.audit.AuditStamp;
-import org.canister.core.audit.annotate.ContidEvents;
 import org.canister.core.contid.StampSource;
 
 /**
@@ -26,7 +25,7 @@ public interface DaemonStamps {
             public AuditStamp next(long wallClockMs) {
                 lock.lock();
                 try {
-                    return ContidEvents.toAudit(source.next(wallClockMs));
+                    return source.next(wallClockMs);
                 } finally {
                     lock.unlock();
                 }

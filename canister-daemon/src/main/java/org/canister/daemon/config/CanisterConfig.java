@@ -6,7 +6,6 @@ import java.util.List;
 import org.canister.core.CanisterException;
 import org.canister.core.audit.CanisterTypes;
 import org.canister.core.audit.filter.EventFilter;
-import org.canister.core.contid.ContidRecords;
 
 /**
  * Daemon settings: {@code /etc/canister/canister.yaml} when present, else the embedded defaults
@@ -194,11 +193,6 @@ public record CanisterConfig(
         public Audit() {
             this(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
                     null, null, null, null, null, null, null, null, null);
-        }
-
-        /** The {@code type=} naming of {@link #typeNames}, as the contid log writer takes it. */
-        public ContidRecords.Naming naming() {
-            return typeNames.equals("names") ? ContidRecords.Naming.NAMES : ContidRecords.Naming.UNKNOWN_NUMBERS;
         }
 
         /** The {@code type=} naming of {@link #typeNames}, as the audit pipeline takes it. */

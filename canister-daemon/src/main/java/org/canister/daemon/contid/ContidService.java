@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.canister.core.CanisterException;
-import org.canister.core.contid.AuditEvent;
+import org.canister.core.audit.AuditEvent;
 import org.canister.core.contid.ContidObject;
 import org.canister.core.contid.ContidOutcome;
 import org.canister.core.contid.ContidRegistry;

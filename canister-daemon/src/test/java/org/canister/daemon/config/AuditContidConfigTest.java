@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.canister.core.contid.ContidRecords;
+import org.canister.core.audit.CanisterTypes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,7 +16,7 @@ class AuditContidConfigTest {
     void shouldDefaultToWhatStockAusearchCanSelect() throws Exception {
         CanisterConfig c = loader.loadEmbedded();
         assertThat(c.audit().logFile()).isEqualTo(Path.of("audit.log"));
-        assertThat(c.audit().naming()).isEqualTo(ContidRecords.Naming.UNKNOWN_NUMBERS);
+        assertThat(c.audit().canisterNaming()).isEqualTo(CanisterTypes.Naming.UNKNOWN_NUMBERS);
         assertThat(c.audit().queueCapacity()).isEqualTo(65_536);
         assertThat(c.audit().fsyncIntervalMs()).isEqualTo(1000);
         assertThat(c.contid().stateFile()).isEqualTo(Path.of("contid.state"));
@@ -30,7 +30,7 @@ class AuditContidConfigTest {
         Path f = dir.resolve("c.yaml");
         Files.writeString(f, "audit:\n  type-names: names\ncontid:\n  runtime-file: false\n");
         CanisterConfig c = loader.load(f);
-        assertThat(c.audit().naming()).isEqualTo(ContidRecords.Naming.NAMES);
+        assertThat(c.audit().canisterNaming()).isEqualTo(CanisterTypes.Naming.NAMES);
         assertThat(c.contid().runtimeFile()).isFalse();
 
         Files.writeString(f, "audit:\n  type-names: numeric\n");

@@ -8,8 +8,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.canister.core.contid.AuditEvent;
-import org.canister.core.contid.AuditStamp;
+import org.canister.core.audit.AuditEvent;
+import org.canister.core.audit.AuditLogFormat;
+import org.canister.core.audit.AuditStamp;
+import org.canister.core.audit.CanisterTypes;
 import org.canister.core.contid.ContidRecords;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -29,12 +31,12 @@ class StockAusearchNamingTest {
     @Test
     void shouldBeSelectableByStockAusearchOnlyWithUnknownNumbers() throws Exception {
         Assumptions.assumeTrue(Files.isExecutable(AUSEARCH), "needs ausearch (apt-get install auditd)");
-        AuditEvent drop = new AuditEvent(AuditStamp.ofMillis(1_700_000_004_365L, 2147483700L),
-                List.of(ContidRecords.drop(4242, "77")));
+        AuditStamp stamp = AuditStamp.ofMillis(1_700_000_004_365L, 2147483700L);
+        AuditEvent drop = AuditEvent.originated(stamp, List.of(ContidRecords.drop(stamp, 4242, "77")));
         Path names = dir.resolve("names.log");
         Path numbers = dir.resolve("numbers.log");
-        Files.writeString(names, ContidRecords.format(drop, ContidRecords.Naming.NAMES));
-        Files.writeString(numbers, ContidRecords.format(drop, ContidRecords.Naming.UNKNOWN_NUMBERS));
+        Files.write(names, AuditLogFormat.eventBytes(drop, CanisterTypes.Naming.NAMES, false));
+        Files.write(numbers, AuditLogFormat.eventBytes(drop, CanisterTypes.Naming.UNKNOWN_NUMBERS, false));
         assertThat(ausearch(numbers, "-m", "UNKNOWN[1020]")).contains("op=drop opid=4242");
         assertThat(ausearch(numbers, "-m", "1020")).contains("op=drop opid=4242");
         assertThat(ausearch(names, "-m", "UNKNOWN[1020]")).doesNotContain("op=drop").contains("<no matches>");

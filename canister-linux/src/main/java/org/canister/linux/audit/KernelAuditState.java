@@ -3,6 +3,7 @@ package org.canister.linux.audit;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Objects;
 import org.canister.core.audit.AuditRule;
 import org.canister.core.audit.AuditRuleCommand;
 import org.canister.core.audit.AuditRuleData;
@@ -22,7 +23,11 @@ import org.canister.linux.ErrnoException;
  *       {@link #close()}, {@code enabled} last (a locked {@code enabled 2} cannot be undone: the
  *       kernel refuses every change until reboot).</li>
  *   <li>Rules added through {@link #addRule} are deleted; rules that were loaded before and that
- *       Canister deleted ({@code -D}, {@code -d}) are loaded again, in their original order.</li>
+ *       Canister deleted ({@code -D}, {@code -d}) are loaded again, in their original order: they are
+ *       kept exactly as AUDIT_LIST_RULES gave them, which never carries AUDIT_FILTER_PREPEND
+ *       (kernel/auditfilter.c audit_add_rule clears it once the rule is placed), so re-adding them in
+ *       listed order appends each behind the one before it. A {@link Journal} hears of them before
+ *       they are deleted.</li>
  *   <li>If {@link #registerAsDaemon()} made this process the audit daemon, the pid is set back to 0
  *       first, so audit is never left pointed at a dead reader.</li>
  * </ul>
@@ -39,9 +44,30 @@ public final class KernelAuditState implements AutoCloseable {
 
     /** Rules we added, in the form sent (without PREPEND), in order. */
     private final List<AuditRule> added = new ArrayList<>();
-    /** Rules that were loaded before us and that we deleted, as the kernel listed them. */
+    /** Rules that were loaded before us and that we deleted, as the kernel listed them, in its order. */
     private final List<byte[]> removed = new ArrayList<>();
+    private Journal journal = removing -> { };
     private boolean closed;
+
+    /**
+     * Told about a change {@link #close()} would have to undo before it reaches the kernel, so that a
+     * record kept outside this process (the daemon's restore file) never lags the kernel: a process
+     * killed with {@code kill -9} restores nothing, and rules it deleted without writing them down
+     * first would be lost for good.
+     */
+    @FunctionalInterface
+    public interface Journal {
+        /**
+         * Called before rules loaded by someone else are deleted ({@code -D}, {@code -d}).
+         *
+         * @param removing the rules about to be deleted, as {@code struct audit_rule_data} exactly as
+         *                 AUDIT_LIST_RULES gave them, in the kernel's order; they come after
+         *                 {@link #removedRules()}. A rule the kernel then fails to delete is still
+         *                 loaded: re-adding it gives EEXIST, which restoration ignores.
+         * @throws RuntimeException to stop the deletion (nothing was deleted)
+         */
+        void beforeRemoving(List<byte[]> removing);
+    }
 
     private KernelAuditState(AuditNetlink netlink, AuditStatus original) {
         this.netlink = netlink;
@@ -90,13 +116,29 @@ public final class KernelAuditState implements AutoCloseable {
         added.add(rule.withoutPrepend());
     }
 
-    /** Deletes a rule: ours is forgotten, one loaded before us is re-added on close. */
+    /** Where changes are written down before they are made (by default nowhere). */
+    public void journal(Journal journal) {
+        this.journal = Objects.requireNonNull(journal, "journal");
+    }
+
+    /**
+     * Deletes a rule: ours is forgotten, one loaded before us is re-added on close. A rule loaded
+     * before us is first looked up in the kernel's list, so that what is written down (and re-added)
+     * is the kernel's own form of it, and a rule that is not loaded at all is never written down.
+     */
     public void deleteRule(AuditRule rule) {
         AuditRule kernelForm = rule.withoutPrepend();
-        netlink.deleteRule(kernelForm);
-        if (!forgetAdded(kernelForm)) {
-            removed.add(AuditRuleData.encode(kernelForm));
+        if (!isAdded(kernelForm)) {
+            for (byte[] data : netlink.listRuleData()) {
+                if (sameKernelRule(AuditRuleData.decode(data), kernelForm)) {
+                    deleteListed(List.of(data));
+                    return;
+                }
+            }
         }
+        // Ours, or not loaded: the kernel answers ENOENT for the latter, as it would to auditctl -d.
+        netlink.deleteRule(kernelForm);
+        forgetAdded(kernelForm);
     }
 
     /**
@@ -104,17 +146,42 @@ public final class KernelAuditState implements AutoCloseable {
      * (auditctl's {@code key_match} is a substring test); rules loaded before us are re-added on close.
      */
     public void deleteAllRules(String key) {
-        List<byte[]> listed = netlink.listRuleData();
+        List<byte[]> matching = new ArrayList<>();
+        for (byte[] data : netlink.listRuleData()) {
+            if (key == null || keyMatches(AuditRuleData.decode(data), key)) {
+                matching.add(data);
+            }
+        }
+        deleteListed(matching);
+    }
+
+    /** Deletes listed rules in order, the ones not ours written to the journal first. */
+    private void deleteListed(List<byte[]> listed) {
+        List<byte[]> notOurs = new ArrayList<>();
+        for (byte[] data : listed) {
+            if (!isAdded(AuditRuleData.decode(data))) {
+                notOurs.add(data);
+            }
+        }
+        if (!notOurs.isEmpty()) {
+            journal.beforeRemoving(List.copyOf(notOurs));
+        }
         for (byte[] data : listed) {
             AuditRule rule = AuditRuleData.decode(data);
-            if (key != null && !keyMatches(rule, key)) {
-                continue;
-            }
             netlink.deleteRuleData(data, rule.toString());
             if (!forgetAdded(rule)) {
                 removed.add(data);
             }
         }
+    }
+
+    private boolean isAdded(AuditRule listed) {
+        for (AuditRule a : added) {
+            if (sameKernelRule(a, listed)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Removes one of our added rules that the kernel would list as {@code listed}; false when none is ours. */
@@ -194,6 +261,18 @@ public final class KernelAuditState implements AutoCloseable {
     /** The rules added through this object and still loaded. */
     public List<AuditRule> addedRules() {
         return List.copyOf(added);
+    }
+
+    /**
+     * The rules loaded before us that we deleted and {@link #close()} re-adds, in the kernel's order,
+     * as {@code struct audit_rule_data} (copies).
+     */
+    public List<byte[]> removedRules() {
+        List<byte[]> copies = new ArrayList<>(removed.size());
+        for (byte[] data : removed) {
+            copies.add(data.clone());
+        }
+        return copies;
     }
 
     /**

@@ -9,8 +9,6 @@
  *     reported yet.</li>
  * <li>{@link org.canister.core.audit.annotate.SubjectChains}: the chain an event's text carries (for
  *     events the daemon originated, for {@code canister audit tail}, for logs read back).</li>
- * <li>{@link org.canister.core.audit.annotate.ContidEvents}: the boundary with the contid registry's
- *     own event values, so its CONTAINER_OP/SET_CAPCONTID/NS_INFO events join the same pipeline.</li>
  * </ul>
  *
  * <h2>Choices (for the README)</h2>

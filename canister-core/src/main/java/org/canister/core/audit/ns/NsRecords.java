@@ -4,6 +4,7 @@ import java.util.Collection;
 
 import org.canister.core.audit.AuditRecord;
 import org.canister.core.audit.AuditStamp;
+import org.canister.core.audit.CanisterTypes;
 import org.canister.core.contid.ContidChain;
 import org.canister.core.contid.ContidRecords;
 
@@ -21,7 +22,7 @@ import org.canister.core.contid.ContidRecords;
  * leaves as "future user space". NS_INFO (2903) is built by {@link ContidRecords#nsInfo}, which joins a
  * successful set; its number is re-exported here so one class lists the family. Stock auditd 3.0.9 has no
  * names for 2900-2903 (it writes {@code UNKNOWN[2900]}): {@link #name(int)} gives Canister's names for a
- * writer that prints names, and {@code ContidRecords.Naming.UNKNOWN_NUMBERS} already covers 2900-2999.
+ * writer that prints names, and {@code CanisterTypes.Naming.UNKNOWN_NUMBERS} already covers 2900-2999.
  * The records are Canister-numbered ({@link AuditRecord#canister}), so the audit writer names them by
  * {@link org.canister.core.audit.CanisterTypes} and never takes them for user messages of the same numbers.
  */
@@ -33,7 +34,7 @@ public final class NsRecords {
     /** No tracked task refers to the namespace any more (req. 23). */
     public static final int NS_DESTROY = 2902;
     /** A task's namespaces at contid registration (built by {@link ContidRecords#nsInfo}). */
-    public static final int NS_INFO = ContidRecords.NS_INFO;
+    public static final int NS_INFO = CanisterTypes.NS_INFO;
 
     private NsRecords() {
     }

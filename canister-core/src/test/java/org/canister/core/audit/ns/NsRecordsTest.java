@@ -8,7 +8,7 @@ import java.util.List;
 import org.canister.core.audit.AuditRecord;
 import org.canister.core.audit.AuditRecordText;
 import org.canister.core.audit.AuditStamp;
-import org.canister.core.contid.ContidRecords;
+import org.canister.core.audit.CanisterTypes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -55,7 +55,7 @@ class NsRecordsTest {
     void shouldNumberTheFamilyInTheUserSpaceBlockAndShareNsInfoWithContid() {
         assertThat(new int[] {NsRecords.NS_CREATE, NsRecords.NS_CHANGE, NsRecords.NS_DESTROY, NsRecords.NS_INFO})
                 .containsExactly(2900, 2901, 2902, 2903);
-        assertThat(NsRecords.NS_INFO).isEqualTo(ContidRecords.NS_INFO);
+        assertThat(NsRecords.NS_INFO).isEqualTo(CanisterTypes.NS_INFO);
         assertThat(NsRecords.name(2900)).isEqualTo("NS_CREATE");
         assertThat(NsRecords.name(2903)).isEqualTo("NS_INFO");
         assertThat(NsRecords.name(1300)).isNull();
