@@ -115,9 +115,11 @@ for rate in $RATES; do
   run_phase "$rate" "$CANISTER_PID" count_canister netlink_audit_drops label_storms
 done
 if [ "${THREADS:-0}" = 1 ]; then
-  log "daemon counters: $(tr -d ' \n' <"$MNT/status" | grep -oE '"(proc_events|proc_read_misses|exec_reads|exec_reads_cancelled|proc_connector_overruns|proc_rescans)":[0-9]+' | tr '\n' ' ')"
+  log "daemon counters: $(tr -d ' \n' <"$MNT/status" | grep -oE '"(proc_events|proc_read_misses|exec_reads|exec_reads_cancelled|proc_connector_overruns|proc_rescans|audit_attribution_hold_timeouts|audit_events_annotated)":[0-9]+' | tr '\n' ' ')"
 fi
 echo "# routed to per-container logs: $(count_routed) SYSCALL events of /bin/true (host log: $(count_canister))"
-echo "# Canister loss records: $(grep -h 'op=lost' "$LOGDIR/audit.log" 2>/dev/null | wc -l)" \
-  "(kernel_lost sum $(grep -ho 'kernel_lost=[0-9]*' "$LOGDIR/audit.log" 2>/dev/null | awk -F= '{s+=$2} END {print s+0}')," \
-  "socket_overruns sum $(grep -ho 'socket_overruns=[0-9]*' "$LOGDIR/audit.log" 2>/dev/null | awk -F= '{s+=$2} END {print s+0}'))"
+# Only the daemon's own records: the grep below is itself an audited execve whose EXECVE record says op=lost.
+loss_lines() { grep -h '^type=DAEMON_ERR .*op=lost' "$LOGDIR"/audit.log* 2>/dev/null || true; }
+echo "# Canister loss records: $(loss_lines | wc -l)" \
+  "(kernel_lost sum $(loss_lines | grep -o 'kernel_lost=[0-9]*' | awk -F= '{s+=$2} END {print s+0}')," \
+  "socket_overruns sum $(loss_lines | grep -o 'socket_overruns=[0-9]*' | awk -F= '{s+=$2} END {print s+0}'))"
