@@ -174,6 +174,8 @@ public final class Libc {
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle RECVFROM = errnoHandle("recvfrom",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle RECVMMSG = errnoHandle("recvmmsg",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle SENDMSG = errnoHandle("sendmsg",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle RECVMSG = errnoHandle("recvmsg",
@@ -490,6 +492,38 @@ public final class Libc {
             }
             if (e != EINTR) {
                 throw new ErrnoException("recvfrom", e);
+            }
+        }
+    }
+
+    /**
+     * recvmmsg(2): up to {@code batch.slots()} datagrams in one call, without a timeout. With
+     * {@link #MSG_DONTWAIT} it returns what is queued; fewer than the slots means the queue is empty.
+     *
+     * @param flags e.g. {@link #MSG_DONTWAIT} | {@link #MSG_TRUNC} (then each length is the real one)
+     * @return datagrams stored (see {@link DatagramBatch}), 0 for EAGAIN
+     * @throws ErrnoException e.g. ENOBUFS when the kernel dropped datagrams because the receive buffer was full
+     */
+    public static int recvmmsg(int fd, DatagramBatch batch, int flags) {
+        Scratch s = scratch();
+        while (true) {
+            batch.prepare();
+            int r;
+            try {
+                r = (int) RECVMMSG.invokeExact(s.state, fd, batch.vector(), batch.slots(), flags, MemorySegment.NULL);
+            } catch (Throwable t) {
+                throw unexpected(t);
+            }
+            if (r >= 0) {
+                batch.received(r);
+                return r;
+            }
+            int e = errno(s);
+            if (e == EAGAIN) {
+                return 0;
+            }
+            if (e != EINTR) {
+                throw new ErrnoException("recvmmsg", e);
             }
         }
     }

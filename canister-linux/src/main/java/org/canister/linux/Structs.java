@@ -171,6 +171,12 @@ public final class Structs {
             JAVA_INT.withName("msg_flags"),
             paddingLayout(4)).withName("struct msghdr");
 
+    /** Must match struct mmsghdr (sys/socket.h with _GNU_SOURCE): a msghdr and the datagram's length. */
+    public static final StructLayout MMSGHDR = structLayout(
+            MSGHDR.withName("msg_hdr"),
+            JAVA_INT.withName("msg_len"),
+            paddingLayout(4)).withName("struct mmsghdr");
+
     /** Must match struct cmsghdr; its data follows at CMSG_ALIGN(sizeof(struct cmsghdr)) = 16. */
     public static final StructLayout CMSGHDR = structLayout(
             JAVA_LONG.withName("cmsg_len"),
@@ -200,7 +206,7 @@ public final class Structs {
     public static List<StructLayout> kernelStructs() {
         return List.of(SOCKADDR_NL, NLMSGHDR, CB_ID, CN_MSG, FORK_PROC_EVENT, EXEC_PROC_EVENT, ID_PROC_EVENT,
                 COMM_PROC_EVENT, EXIT_PROC_EVENT, PROC_EVENT, FANOTIFY_EVENT_METADATA, FANOTIFY_RESPONSE,
-                AUDIT_STATUS, IOVEC, MSGHDR, CMSGHDR, POLLFD);
+                AUDIT_STATUS, IOVEC, MSGHDR, MMSGHDR, CMSGHDR, POLLFD);
     }
 
     /** The layouts whose C definition comes from libfuse3-dev. */

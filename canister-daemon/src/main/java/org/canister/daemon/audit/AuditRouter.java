@@ -53,10 +53,13 @@ public final class AuditRouter implements AutoCloseable {
      * @param containerAncestors also route to the logs of the enclosing containers
      * @param socketEoe          send EOE lines to the socket after events the kernel closed with EOE
      * @param priorityBoost      lower the router thread's nice value by this much (0: leave it)
+     * @param batchDelayNs       after writing a batch, wait this long before taking the next (0: at once), so
+     *                           a steady trickle is written in fewer, larger writes; the queue holds what
+     *                           arrives meanwhile (closing does not wait for it)
      */
     public record Settings(CanisterTypes.Naming naming, int queueCapacity, long fsyncIntervalNs, EventFilter global,
                            EventFilter host, EventFilter containers, EventFilter socket, boolean containerAncestors,
-                           boolean socketEoe, int priorityBoost) {
+                           boolean socketEoe, int priorityBoost, long batchDelayNs) {
     }
 
     /** Counters for status and metrics. */
@@ -212,6 +215,11 @@ public final class AuditRouter implements AutoCloseable {
             synchronized (progress) {
                 done += batch.size();
                 progress.notifyAll();
+            }
+            if (!batch.isEmpty() && settings.batchDelayNs() > 0 && running && batch.size() < BATCH) {
+                // Each batch costs a write(2) per file it touches (the host log and one per container); a short
+                // wait lets the next batch gather more events for the same writes.
+                java.util.concurrent.locks.LockSupport.parkNanos(settings.batchDelayNs());
             }
         }
         sync();

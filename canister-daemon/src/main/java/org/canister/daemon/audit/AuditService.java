@@ -263,7 +263,7 @@ public final class AuditService implements AutoCloseable {
                 filter(a.hostLog().filters(), "audit.host-log.filters"),
                 filter(a.containerLogs().filters(), "audit.container-logs.filters"),
                 filter(a.socket().filters(), "audit.socket.filters"), a.containerLogs().ancestors(), a.socket().eoe(),
-                a.priorityBoost());
+                a.priorityBoost(), TimeUnit.MICROSECONDS.toNanos(a.batchDelayUs()));
         return AuditRouter.start(rs, host, containers, socket, stamps, log);
     }
 

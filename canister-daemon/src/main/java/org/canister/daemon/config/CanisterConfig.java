@@ -122,7 +122,8 @@ public record CanisterConfig(
      * @param batchDelayUs        after the reader has drained the socket, it sleeps this long before the next
      *                            read, so records arrive in batches: one wakeup, one model-lock hold and one
      *                            writer hand-off per batch instead of per record (0: read at once). Safe for
-     *                            the kernel: the socket buffer holds seconds of records at any rate
+     *                            the kernel: the socket buffer holds seconds of records at any rate. The
+     *                            writer waits as long after each write, for fewer, larger writes
      */
     public record Audit(
             @JsonProperty("mode") String mode,

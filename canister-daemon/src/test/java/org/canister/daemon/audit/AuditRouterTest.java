@@ -76,7 +76,7 @@ class AuditRouterTest {
         AuditSocketServer sock = AuditSocketServer.open(dir.resolve("audit.sock"),
                 PosixFilePermissions.fromString("rw-r-----"), clientQueue, diagOut);
         router = AuditRouter.start(new AuditRouter.Settings(CanisterTypes.Naming.UNKNOWN_NUMBERS, queue, 0, global, host,
-                containers, socket, ancestors, true, 0), hostLog, cl, sock, stamps, diagOut);
+                containers, socket, ancestors, true, 0, 0), hostLog, cl, sock, stamps, diagOut);
         return router;
     }
 
@@ -243,7 +243,7 @@ class AuditRouterTest {
         InputStream in = readerOpen.get(5, TimeUnit.SECONDS);
         closeAfter.add(in);
         router = AuditRouter.start(new AuditRouter.Settings(CanisterTypes.Naming.NAMES, 16, 0, EventFilter.NONE,
-                EventFilter.NONE, EventFilter.NONE, EventFilter.NONE, false, true, 0), hostLog, null, null, stamps, diagOut);
+                EventFilter.NONE, EventFilter.NONE, EventFilter.NONE, false, true, 0, 0), hostLog, null, null, stamps, diagOut);
 
         int accepted = 0;
         for (int i = 0; i < 2000; i++) {

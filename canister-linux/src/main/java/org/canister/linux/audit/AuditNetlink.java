@@ -11,6 +11,7 @@ import org.canister.core.audit.AuditRule;
 import org.canister.core.audit.AuditRuleData;
 import org.canister.core.audit.AuditStatusField;
 import org.canister.core.audit.AuditTypes;
+import org.canister.linux.DatagramBatch;
 import org.canister.linux.ErrnoException;
 import org.canister.linux.Libc;
 import org.canister.linux.NativeBuffer;
@@ -50,6 +51,8 @@ public final class AuditNetlink implements AutoCloseable {
     public static final int DEFAULT_REQUEST_TIMEOUT_MS = 2000;
     /** Datagrams one {@link #receive} call drains at most, so the caller's duty cycle keeps turning. */
     static final int MAX_DATAGRAMS_PER_RECEIVE = 4096;
+    static final int EVENT_SLOTS = 64;
+    static final int EVENT_SLOT_SIZE = 16 * 1024;
     private boolean drained = true;
 
     /** AUDIT_REPLACE: the kernel's liveness probe of the registered daemon (payload: the new pid). */
@@ -74,6 +77,12 @@ public final class AuditNetlink implements AutoCloseable {
     private final int fd;
     private final boolean multicast;
     private final NativeBuffer buffer = NativeBuffer.allocate(128 * 1024);
+    /**
+     * The event stream's receive batch. A kernel record is at most MAX_AUDIT_MESSAGE_LENGTH (8970) bytes
+     * of text plus the header (include/uapi/linux/audit.h); a larger one is counted as truncated.
+     */
+    private final DatagramBatch batch = DatagramBatch.allocate(EVENT_SLOTS, EVENT_SLOT_SIZE);
+    private int lastBatch;
     private final byte[] scratch = new byte[128 * 1024];
     private final ArrayDeque<AuditRecord> pending = new ArrayDeque<>();
     private int seq = 1;
@@ -342,13 +351,19 @@ public final class AuditNetlink implements AutoCloseable {
             drained = true;
             return 0;
         }
-        for (int i = 0; i < MAX_DATAGRAMS_PER_RECEIVE; i++) {
-            int got = receiveOne(null, sink);
+        for (int i = 0; i < MAX_DATAGRAMS_PER_RECEIVE; i += lastBatch) {
+            lastBatch = 1;
+            int got = receiveBatch(sink);
             if (got < 0) {
                 drained = true;
                 break;
             }
             n += got;
+            if (lastBatch < batch.slots()) {
+                // recvmmsg with MSG_DONTWAIT stops short only when the queue ran dry: no EAGAIN call needed
+                drained = true;
+                break;
+            }
         }
         return n;
     }
@@ -392,6 +407,7 @@ public final class AuditNetlink implements AutoCloseable {
                 Libc.close(fd);
             } finally {
                 buffer.close();
+                batch.close();
             }
         }
     }
@@ -501,18 +517,49 @@ public final class AuditNetlink implements AutoCloseable {
         if (n < 0) {
             return -1;
         }
+        return handle(buffer.buffer(), n, buffer.capacity(), buffer.sourcePid(), reply, sink);
+    }
+
+    /**
+     * Takes what is queued for the event stream, a batch of datagrams per recvmmsg(2) call.
+     *
+     * @return records handed to the sink, or -1 when nothing was queued
+     */
+    private int receiveBatch(Consumer<AuditRecord> sink) {
+        int got;
+        try {
+            got = Libc.recvmmsg(fd, batch, Libc.MSG_DONTWAIT | Libc.MSG_TRUNC);
+        } catch (ErrnoException e) {
+            if (e.errno() == ENOBUFS) {
+                overruns++;
+                return 0;
+            }
+            throw e;
+        }
+        if (got == 0) {
+            return -1;
+        }
+        int n = 0;
+        for (int i = 0; i < got; i++) {
+            n += handle(batch.datagram(i), batch.length(i), batch.slotSize(), batch.sourcePid(i), null, sink);
+        }
+        lastBatch = got;
+        return n;
+    }
+
+    /** One received datagram ({@code b} from position 0, {@code n} its real length, {@code capacity} what fit). */
+    private int handle(ByteBuffer b, int n, int capacity, int sourcePid, Reply reply, Consumer<AuditRecord> sink) {
         datagrams++;
-        if (n > buffer.capacity()) {
+        if (n > capacity) {
             truncated++;
             return 0;
         }
-        if (buffer.sourcePid() != 0) {
+        if (sourcePid != 0) {
             // libaudit: "Spoofed packet received on audit netlink socket"
             spoofed++;
             return 0;
         }
         int[] delivered = {0};
-        ByteBuffer b = buffer.buffer();
         AuditNetlinkCodec.Result result = AuditNetlinkCodec.decode(b, n, registered, (type, flags, msgSeq, buf, off, len) -> {
             if (type == Libc.NLMSG_ERROR) {
                 if (reply != null && len >= 4 && msgSeq == reply.seq) {

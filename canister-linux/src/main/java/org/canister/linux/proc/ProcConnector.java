@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 import org.canister.core.task.TaskEvent;
+import org.canister.linux.DatagramBatch;
 import org.canister.linux.ErrnoException;
 import org.canister.linux.Libc;
 import org.canister.linux.NativeBuffer;
@@ -52,6 +53,10 @@ public final class ProcConnector implements AutoCloseable {
 
     private final int fd;
     private final NativeBuffer buffer;
+    /** Connector datagrams are an nlmsghdr, a cn_msg and a proc_event: well under 256 bytes. */
+    private final DatagramBatch batch;
+    private static final int BATCH_SLOTS = 128;
+    private static final int BATCH_SLOT_SIZE = 512;
     private final ProcEventDecoder decoder = new ProcEventDecoder();
     private final List<TaskEvent> pending = new ArrayList<>();
     private boolean drained;
@@ -65,6 +70,7 @@ public final class ProcConnector implements AutoCloseable {
         this.fd = fd;
         this.receiveBufferBytes = receiveBufferBytes;
         this.buffer = NativeBuffer.allocate(64 * 1024);
+        this.batch = DatagramBatch.allocate(BATCH_SLOTS, BATCH_SLOT_SIZE);
     }
 
     /** Opens a listener with the default receive buffer and acknowledgement timeout. */
@@ -210,10 +216,11 @@ public final class ProcConnector implements AutoCloseable {
     private int drain(List<TaskEvent> out) {
         int added = 0;
         drained = false;
-        for (int i = 0; i < MAX_DATAGRAMS_PER_POLL; i++) {
-            int n;
+        // One recvmmsg(2) per batch of datagrams (a fork/exec/exit storm sends three per program).
+        for (int i = 0; i < MAX_DATAGRAMS_PER_POLL; ) {
+            int got;
             try {
-                n = Libc.recvfrom(fd, buffer, Libc.MSG_DONTWAIT);
+                got = Libc.recvmmsg(fd, batch, Libc.MSG_DONTWAIT);
             } catch (ErrnoException e) {
                 if (e.errno() == ENOBUFS) {
                     overruns++;
@@ -221,17 +228,21 @@ public final class ProcConnector implements AutoCloseable {
                 }
                 throw e;
             }
-            if (n < 0) {
+            for (int k = 0; k < got; k++) {
+                datagrams++;
+                if (batch.sourcePid(k) != 0) {
+                    // Only the kernel (port 0) speaks for the proc connector; anything else is forged.
+                    spoofed++;
+                    continue;
+                }
+                added += decoder.decode(batch.datagram(k), out);
+            }
+            i += got;
+            if (got < batch.slots()) {
+                // stopped short: the queue ran dry (MSG_DONTWAIT), no EAGAIN call needed
                 drained = true;
                 break;
             }
-            datagrams++;
-            if (buffer.sourcePid() != 0) {
-                // Only the kernel (port 0) speaks for the proc connector; anything else is forged.
-                spoofed++;
-                continue;
-            }
-            added += decoder.decode(buffer.buffer(), out);
         }
         return added;
     }
@@ -277,6 +288,7 @@ public final class ProcConnector implements AutoCloseable {
                 Libc.close(fd);
             } finally {
                 buffer.close();
+                batch.close();
             }
         }
     }
