@@ -135,7 +135,7 @@ public final class Daemon implements AutoCloseable {
         audit = AuditService.open(config, DaemonStamps.of(stamps, modelLock), log);
         contid = ContidService.start(config, tasks, modelLock, log, stamps,
                 ContidEventSink.of(audit.router(), audit.hostLogFile()));
-        audit.startKernel(tasks, modelLock);
+        audit.startKernel(tasks, modelLock, contid.registry());
         trackerRunner = new AgentRunner(tracker, 0, this::agentError).start();
 
         ProcDirectory proc = new ProcDirectory(tasks, modelLock);

@@ -72,6 +72,7 @@ public final class ContidRegistry {
     private final Set<Task> capHolders = Collections.newSetFromMap(new IdentityHashMap<>());
     private final ArrayList<PendingDrop> pending = new ArrayList<>();
     private long stateVersion;
+    private long labelChanges;
     private long setsAccepted;
     private long setsRefused;
     private long drops;
@@ -134,6 +135,16 @@ public final class ContidRegistry {
     /** Registered objects, in no particular order (a copy). */
     public List<ContidObject> objects() {
         return new ArrayList<>(objects.values());
+    }
+
+    /**
+     * Changes whenever this registry gave a task another label (a set, a restart's reconcile, a task found
+     * by {@code /proc} inheriting its parent's, a dropped label withdrawn), i.e. every label change the
+     * table's fork inheritance and its listeners do not show. Indexes over labels (the per-netns container
+     * lists of {@link org.canister.core.audit.annotate.NetnsContainers}) rebuild when it moves.
+     */
+    public long labelChanges() {
+        return labelChanges;
     }
 
     /**
@@ -277,6 +288,7 @@ public final class ContidRegistry {
         }
         target.setContainerLabel(label);
         label.members++;
+        labelChanges++;
         setsAccepted++;
         stateVersion++;
 
@@ -300,6 +312,7 @@ public final class ContidRegistry {
                 ContidObject tOld = labelOf(t);
                 t.setContainerLabel(newLabel);
                 newLabel.members++;
+                labelChanges++;
                 if (tOld != null && leave(tOld)) {
                     events.add(dropEvent(opid, tOld, wallClockMs));
                 }
@@ -500,6 +513,7 @@ public final class ContidRegistry {
                 label = from == null || from == task ? null : from.containerLabel();
                 if (label != null) {
                     task.setContainerLabel(label);
+                    labelChanges++;
                 }
             }
             if (label instanceof ContidObject o) {
@@ -510,6 +524,7 @@ public final class ContidRegistry {
                     // may already be reused, so this task is treated as unlabelled, and counted.
                     anomalies++;
                     task.setContainerLabel(null);
+                    labelChanges++;
                     return;
                 }
                 o.members++;
@@ -638,6 +653,7 @@ public final class ContidRegistry {
                 live.add(t);
             }
         }));
+        labelChanges++;
         for (Task t : live) {
             ContidObject o = resolve(t, savedLabels, saved.savedAtTicks(), memo);
             if (o != null) {

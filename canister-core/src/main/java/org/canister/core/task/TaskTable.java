@@ -567,7 +567,11 @@ public final class TaskTable {
 
     private void update(Task t, TaskSnapshot s, long now) {
         t.creds = credentials.intern(s.creds() == null ? Credentials.UNKNOWN : s.creds());
+        Namespaces before = t.ns;
         t.ns = namespaces.intern(s.ns() == null ? Namespaces.UNKNOWN : s.ns());
+        if (!before.equals(t.ns)) {
+            notifyNamespaces(t, before);
+        }
         t.cgroup = cgroups.intern(nonNull(s.cgroup()));
         t.comm = comms.intern(nonNull(s.comm()));
         t.exe = exes.intern(nonNull(s.exe()));
@@ -863,6 +867,12 @@ public final class TaskTable {
     private void notifyStart(Task t, Task parent) {
         for (TaskListener l : listeners) {
             l.onTaskStart(t, parent);
+        }
+    }
+
+    private void notifyNamespaces(Task t, Namespaces before) {
+        for (TaskListener l : listeners) {
+            l.onNamespacesChanged(t, before);
         }
     }
 

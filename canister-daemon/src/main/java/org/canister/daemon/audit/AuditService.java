@@ -23,6 +23,7 @@ import org.canister.core.audit.AuditStatusField;
 import org.canister.core.audit.CanisterTypes;
 import org.canister.core.audit.EventAssembler;
 import org.canister.core.audit.annotate.ContidAnnotator;
+import org.canister.core.audit.annotate.NetnsContainers;
 import org.canister.core.audit.filter.EventFilter;
 import org.canister.core.audit.ns.NamespaceAuditRules;
 import org.canister.core.audit.ns.NamespaceTracker;
@@ -36,6 +37,7 @@ import org.canister.linux.audit.AuditNetlink;
 import org.canister.linux.audit.AuditStatus;
 import org.canister.linux.audit.HostAuditFacts;
 import org.canister.linux.audit.KernelAuditState;
+import org.canister.linux.proc.ProcFs;
 
 /**
  * The audit pipeline in the running daemon: the kernel link (registered audit daemon or multicast
@@ -63,6 +65,12 @@ import org.canister.linux.audit.KernelAuditState;
  * file's (so a {@code -D} there cannot delete them), through the same {@link KernelAuditState} and the
  * restore file, and deleted on exit like the others; a {@link NamespaceTracker} is attached to the task
  * table under the model lock (after the table was seeded) and handed to the {@link AuditAgent}.
+ *
+ * <h2>NETFILTER_PKT (spec/audit-contid.md 6.2 req. 10)</h2>
+ * Given the contid registry, the annotator lists the containers of a packet's netns (a
+ * {@link NetnsContainers} index attached to the table under the model lock): the host netns, read from
+ * this daemon's {@code /proc/self/ns/net} (the daemon runs in the initial one, as the proc connector
+ * requires), or the netns a mark names under {@code audit.netfilter-mark-netns}.
  */
 public final class AuditService implements AutoCloseable {
 
@@ -142,9 +150,18 @@ public final class AuditService implements AutoCloseable {
      * @throws IllegalStateException one sentence naming the cause and the fix (the caller closes)
      */
     public void startKernel(TaskTable tasks, Lock lock) {
+        startKernel(tasks, lock, null);
+    }
+
+    /**
+     * {@link #startKernel(TaskTable, Lock)} with NETFILTER_PKT attribution from the registry's labels.
+     *
+     * @param registry the contid registry over {@code tasks}, or null to leave NETFILTER_PKT records alone
+     */
+    public void startKernel(TaskTable tasks, Lock lock, ContidRegistry registry) {
         restoreFile = new KernelRestoreFile(config.daemon().runDir().resolve(RESTORE_FILE));
         if (!settings.mode().equals("off")) {
-            startKernelLink(tasks, lock, stamps);
+            startKernelLink(tasks, lock, stamps, registry);
         } else {
             undoLeftovers();
         }
@@ -251,7 +268,7 @@ public final class AuditService implements AutoCloseable {
         return AuditRouter.start(rs, host, containers, socket, stamps, log);
     }
 
-    private void startKernelLink(TaskTable tasks, Lock lock, DaemonStamps stamps) {
+    private void startKernelLink(TaskTable tasks, Lock lock, DaemonStamps stamps, ContidRegistry registry) {
         CanisterConfig.Audit a = settings;
         List<AuditRuleCommand> rules = readRules(a);
         try {
@@ -358,7 +375,7 @@ public final class AuditService implements AutoCloseable {
             throw new IllegalStateException("kernel audit setup failed: " + e.getMessage(), e);
         }
         ContidAnnotator annotator = new ContidAnnotator(tasks, a.containerIdPosition().equals("before")
-                ? ContidAnnotator.Placement.BEFORE : ContidAnnotator.Placement.AFTER);
+                ? ContidAnnotator.Placement.BEFORE : ContidAnnotator.Placement.AFTER, netfilter(tasks, lock, registry));
         ProcNamespaceReader nsReader = null;
         if (a.namespaceRecords()) {
             nsReader = new ProcNamespaceReader();
@@ -382,6 +399,27 @@ public final class AuditService implements AutoCloseable {
                 + (rulesLoaded != null ? ", " + rulesAdded + " rules from " + rulesLoaded : ", no rules file")
                 + (nsTracker != null ? ", namespace records on (" + nsRulesAdded + " canister-ns rules, "
                         + nsTracker.stats().live() + " namespaces seeded)" : ""));
+    }
+
+    /** NETFILTER_PKT attribution, or null without a registry or when the host netns cannot be read (logged). */
+    private ContidAnnotator.Netfilter netfilter(TaskTable tasks, Lock lock, ContidRegistry registry) {
+        if (registry == null) {
+            return null;
+        }
+        long hostNetns;
+        try {
+            hostNetns = ProcFs.parseNamespaceLink(Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString());
+        } catch (IOException | IllegalArgumentException e) {
+            log.println("canister: NETFILTER_PKT records stay unannotated: cannot read /proc/self/ns/net (" + e + ")");
+            return null;
+        }
+        lock.lock();
+        try {
+            return new ContidAnnotator.Netfilter(NetnsContainers.attach(tasks, registry), hostNetns,
+                    settings.netfilterMarkNetns());
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** The rules file's commands; a missing default file means no rules, a missing explicit one is an error. */

@@ -113,6 +113,9 @@ public record CanisterConfig(
      * @param diskFullAction      suspend or ignore
      * @param namespaceRecords    load the {@code canister-ns} kernel rules and add NS_CREATE, NS_CHANGE and
      *                            NS_DESTROY records (spec/audit-contid.md 6.3); default true, ignored in mode off
+     * @param netfilterMarkNetns  NETFILTER_PKT attribution (spec req. 10): false (default) lists the containers
+     *                            of the host network namespace; true takes a {@code mark=} shaped like an nsfs
+     *                            inode as the netns the packet belongs to (see ContidAnnotator)
      */
     public record Audit(
             @JsonProperty("mode") String mode,
@@ -139,7 +142,8 @@ public record CanisterConfig(
             @JsonProperty("space-left") Integer spaceLeft,
             @JsonProperty("space-left-action") String spaceLeftAction,
             @JsonProperty("disk-full-action") String diskFullAction,
-            @JsonProperty("namespace-records") Boolean namespaceRecords) {
+            @JsonProperty("namespace-records") Boolean namespaceRecords,
+            @JsonProperty("netfilter-mark-netns") Boolean netfilterMarkNetns) {
         public Audit {
             mode = oneOf("audit.mode", mode, "unicast", "unicast", "multicast", "off");
             rulesFile = rulesFile == null ? Path.of("/etc/canister/audit.rules") : rulesFile;
@@ -174,13 +178,14 @@ public record CanisterConfig(
             // Off by default: on a stock kernel the clone3 rule cannot see clone3's flags, so it audits
             // every posix_spawn and pthread_create (measured: it doubles the event volume of an exec storm).
             namespaceRecords = namespaceRecords != null && namespaceRecords;
+            netfilterMarkNetns = netfilterMarkNetns != null && netfilterMarkNetns;
             validateFilters("audit.filters", filters);
         }
 
         /** All defaults. */
         public Audit() {
             this(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                    null, null, null, null, null, null, null, null);
+                    null, null, null, null, null, null, null, null, null);
         }
 
         /** The {@code type=} naming of {@link #typeNames}, as the contid log writer takes it. */
@@ -198,7 +203,7 @@ public record CanisterConfig(
             return new Audit(mode, file, allowImmutable, receiveBuffer, backlogLimit, backlogWaitTime,
                     endOfEventTimeoutMs, lostPollMs, containerIdPosition, priorityBoost, logFile, typeNames, queueCapacity,
                     fsyncIntervalMs, filters, hostLog, containerLogs, socket, maxLogFile, numLogs, maxLogFileAction,
-                    spaceLeft, spaceLeftAction, diskFullAction, namespaceRecords);
+                    spaceLeft, spaceLeftAction, diskFullAction, namespaceRecords, netfilterMarkNetns);
         }
 
         /** The same settings with namespace records on or off. */
@@ -206,7 +211,15 @@ public record CanisterConfig(
             return new Audit(mode, rulesFile, allowImmutable, receiveBuffer, backlogLimit, backlogWaitTime,
                     endOfEventTimeoutMs, lostPollMs, containerIdPosition, priorityBoost, logFile, typeNames, queueCapacity,
                     fsyncIntervalMs, filters, hostLog, containerLogs, socket, maxLogFile, numLogs, maxLogFileAction,
-                    spaceLeft, spaceLeftAction, diskFullAction, on);
+                    spaceLeft, spaceLeftAction, diskFullAction, on, netfilterMarkNetns);
+        }
+
+        /** The same settings with the NETFILTER_PKT mark convention on or off. */
+        public Audit withNetfilterMarkNetns(boolean on) {
+            return new Audit(mode, rulesFile, allowImmutable, receiveBuffer, backlogLimit, backlogWaitTime,
+                    endOfEventTimeoutMs, lostPollMs, containerIdPosition, priorityBoost, logFile, typeNames, queueCapacity,
+                    fsyncIntervalMs, filters, hostLog, containerLogs, socket, maxLogFile, numLogs, maxLogFileAction,
+                    spaceLeft, spaceLeftAction, diskFullAction, namespaceRecords, on);
         }
 
         /** The same settings with another mode (tests, {@code --audit-mode}). */
@@ -214,7 +227,7 @@ public record CanisterConfig(
             return new Audit(newMode, rulesFile, allowImmutable, receiveBuffer, backlogLimit, backlogWaitTime,
                     endOfEventTimeoutMs, lostPollMs, containerIdPosition, priorityBoost, logFile, typeNames, queueCapacity,
                     fsyncIntervalMs, filters, hostLog, containerLogs, socket, maxLogFile, numLogs, maxLogFileAction,
-                    spaceLeft, spaceLeftAction, diskFullAction, namespaceRecords);
+                    spaceLeft, spaceLeftAction, diskFullAction, namespaceRecords, netfilterMarkNetns);
         }
     }
 

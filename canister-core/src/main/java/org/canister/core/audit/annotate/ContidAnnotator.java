@@ -24,7 +24,10 @@ import org.canister.core.task.TaskTable;
  *   <li>each labelled ptrace/signal target (OBJ_PID {@code opid=}) gets its own CONTAINER_ID
  *       {@code record=N}, and {@code record=N} on that OBJ_PID;</li>
  *   <li>a user-space record (USER 1005, 1100-1199, 2100-2999; {@code pid=} inside) of a labelled
- *       sender gets a CONTAINER_ID; the USER record itself gets no {@code record=} (v11 06/11).</li>
+ *       sender gets a CONTAINER_ID; the USER record itself gets no {@code record=} (v11 06/11);</li>
+ *   <li>a NETFILTER_PKT record (iptables {@code -j AUDIT}, nftables {@code log level audit}) gets
+ *       {@code CONTAINER_ID record=N contid=<every chain with a live member in the packet's netns>} and
+ *       {@code record=N} (v11 08/11, req. 10), when {@link Netfilter} attribution is configured.</li>
  * </ul>
  * {@code N} counts from 1 per event in record order ({@code ++context->contid_records}). The added
  * records keep the kernel event's stamp.
@@ -38,6 +41,30 @@ import org.canister.core.task.TaskTable;
  * not know yet is attributed through its {@code ppid=}: a fresh child carries its parent's label
  * (labels are inherited at fork and a set needs a childless target, so the parent's label cannot
  * have changed since the fork). A known task without a label is never attributed through its parent.
+ *
+ * <h2>NETFILTER_PKT: which network namespace [choice] (req. 10)</h2>
+ * The kernel writes {@code mark=%#x saddr= daddr= proto=} (net/netfilter/xt_AUDIT.c, nft_log.c
+ * {@code nft_log_eval_audit}) and nothing that names the netns the rule ran in, so the netns is
+ * chosen as follows, the lists coming from {@link NetnsContainers}:
+ * <ul>
+ *   <li>by default, the host (initial) network namespace ({@link Netfilter#hostNetns()}): its
+ *       containers are the labelled tasks that share the host's network stack (host-network
+ *       containers, labelled host processes). Rules inside a container's own netns produce records
+ *       that are attributed to the host too: without a mark Canister cannot tell them apart;</li>
+ *   <li>with the mark convention on ({@link Netfilter#markNetns()}, config
+ *       {@code audit.netfilter-mark-netns}), a mark shaped like an nsfs inode (at least
+ *       {@link #NSFS_INODE_FLOOR}: the fixed inodes of initial namespaces count down from 0xEFFFFFFF,
+ *       include/uapi/linux/nsfs.h, and allocated ones count up from PROC_DYNAMIC_FIRST 0xF0000000,
+ *       fs/proc/generic.c; an nsfs inode is 32 bits, so the mark is the whole inode) names the netns:
+ *       the orchestrator marks packets inside the container's netns, e.g.
+ *       {@code nft add rule inet t output meta mark set <inode of /proc/<pid>/ns/net>} before the audit
+ *       rule. Such a mark that no tracked labelled task's netns carries gets no annotation: the
+ *       packet came from a namespace Canister cannot attribute, and the host's list would be wrong.
+ *       Any other mark (0, or another convention's such as kube-proxy's 0x4000) falls back to the
+ *       host netns, so host-side marking keeps host attribution.</li>
+ * </ul>
+ * A packet has no subject task: the event is not routed to per-container logs (its {@link Result#subject()}
+ * is null) and its CONTAINER_ID is no subject for {@link SubjectChains}.
  *
  * <h2>Placement [choice]</h2>
  * v11 emits CONTAINER_ID before the record it describes. Stock ausearch 3.0.9 closes an event as
@@ -69,24 +96,67 @@ public final class ContidAnnotator {
     public record Result(AuditEvent event, ContidChain subject, int added) {
     }
 
-    /** Counters since construction. */
-    public record Stats(long events, long annotated, long records, long viaPpid, long unknownSubjects) {
+    /**
+     * Counters since construction. {@code netfilterPackets} counts NETFILTER_PKT records seen while
+     * attribution is configured, {@code netfilterAnnotated} those that got a CONTAINER_ID,
+     * {@code netfilterByMark} those attributed to a netns named by their mark.
+     */
+    public record Stats(long events, long annotated, long records, long viaPpid, long unknownSubjects,
+                        long netfilterPackets, long netfilterAnnotated, long netfilterByMark) {
     }
+
+    /**
+     * NETFILTER_PKT attribution (see the class comment).
+     *
+     * @param containers per-netns container lists over the same task table
+     * @param hostNetns  inode of the initial network namespace ({@code /proc/self/ns/net} of the daemon)
+     * @param markNetns  whether an nsfs-inode-shaped {@code mark=} names the netns
+     */
+    public record Netfilter(NetnsContainers containers, long hostNetns, boolean markNetns) {
+        public Netfilter {
+            if (containers == null || hostNetns <= 0) {
+                throw new IllegalArgumentException("netfilter attribution needs the per-netns lists and the host "
+                        + "netns inode, got " + containers + " and " + hostNetns);
+            }
+        }
+    }
+
+    /**
+     * The lowest {@code mark=} taken for an nsfs inode under the mark convention: below the fixed inodes
+     * of the initial namespaces (0xEFFFFFF8..0xEFFFFFFF on 6.18, counting down as types are added) and
+     * the allocated ones (from 0xF0000000).
+     */
+    public static final long NSFS_INODE_FLOOR = 0xEFFF_FF00L;
 
     private final TaskTable table;
     private final Placement placement;
+    private final Netfilter netfilter;
     private long events;
     private long annotated;
     private long records;
     private long viaPpid;
     private long unknownSubjects;
+    private long netfilterPackets;
+    private long netfilterAnnotated;
+    private long netfilterByMark;
 
+    /** An annotator that leaves NETFILTER_PKT records alone. */
     public ContidAnnotator(TaskTable table, Placement placement) {
+        this(table, placement, null);
+    }
+
+    /**
+     * An annotator.
+     *
+     * @param netfilter NETFILTER_PKT attribution, or null to leave those records alone
+     */
+    public ContidAnnotator(TaskTable table, Placement placement, Netfilter netfilter) {
         if (table == null || placement == null) {
             throw new IllegalArgumentException("table and placement are required");
         }
         this.table = table;
         this.placement = placement;
+        this.netfilter = netfilter;
     }
 
     /** Annotates one assembled kernel event; call under the model lock. */
@@ -103,6 +173,7 @@ public final class ContidAnnotator {
                 return new Result(event, SubjectChains.subjectOf(event), 0);
             }
             ContidObject label = null;
+            String chains = null;
             boolean link = false;
             boolean isSubject = false;
             if (r.is(AuditTypes.SYSCALL)) {
@@ -115,8 +186,14 @@ public final class ContidAnnotator {
             } else if (isUserType(r)) {
                 label = labelOfPid(AuditFields.getLong(r.body(), "pid", -1));
                 isSubject = true;
+            } else if (netfilter != null && r.is(AuditTypes.NETFILTER_PKT)) {
+                chains = netfilterChains(r.body());
+                link = true;
             }
-            if (label == null) {
+            if (label != null) {
+                chains = label.chain();
+            }
+            if (chains == null) {
                 if (out != null) {
                     out.add(r);
                 }
@@ -128,7 +205,7 @@ public final class ContidAnnotator {
             }
             n++;
             AuditRecord cid = AuditRecord.canister(CanisterTypes.CONTAINER_ID, r.stamp(),
-                    "record=" + n + " contid=" + label.chain());
+                    "record=" + n + " contid=" + chains);
             AuditRecord linked = link ? r.withBody(r.body() + " record=" + n) : r;
             if (placement == Placement.BEFORE) {
                 out.add(cid);
@@ -139,6 +216,9 @@ public final class ContidAnnotator {
             }
             if (isSubject && subject == null) {
                 subject = label.toChain();
+            }
+            if (label == null) {
+                netfilterAnnotated++;
             }
         }
         if (out == null) {
@@ -151,7 +231,43 @@ public final class ContidAnnotator {
 
     /** Counters since construction. */
     public Stats stats() {
-        return new Stats(events, annotated, records, viaPpid, unknownSubjects);
+        return new Stats(events, annotated, records, viaPpid, unknownSubjects, netfilterPackets, netfilterAnnotated,
+                netfilterByMark);
+    }
+
+    /** The container list for a NETFILTER_PKT body, or null for none (see the class comment). */
+    private String netfilterChains(String body) {
+        netfilterPackets++;
+        long netns = netfilter.hostNetns();
+        if (netfilter.markNetns()) {
+            long mark = parseMark(AuditFields.get(body, "mark"));
+            if (mark >= NSFS_INODE_FLOOR) {
+                String named = netfilter.containers().chains(mark);
+                if (named != null) {
+                    netfilterByMark++;
+                }
+                return named;
+            }
+        }
+        return netfilter.containers().chains(netns);
+    }
+
+    /**
+     * {@code mark=%#x} as the kernel prints it ({@code 0x15766399}, {@code 0x0}); absent (older xt_AUDIT
+     * printed it only when non-zero) or malformed reads as 0, i.e. unmarked.
+     */
+    static long parseMark(String value) {
+        if (value == null) {
+            return 0;
+        }
+        try {
+            if (value.startsWith("0x") || value.startsWith("0X")) {
+                return Long.parseLong(value, 2, value.length(), 16);
+            }
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     private ContidObject syscallSubject(String body) {
