@@ -227,6 +227,15 @@ public final class TaskTable {
     }
 
     /**
+     * The most recent exited incarnation of this tid still in grace, or null, even while a live task
+     * holds the tid again: a pid reused within the grace period has two incarnations, and a late audit
+     * record needs both to pick its own (see ContidAnnotator).
+     */
+    public Task tombstone(int tid) {
+        return tombstones.get(tid);
+    }
+
+    /**
      * The leader of the live thread group with this tgid, or null. The group is live while any of its
      * threads is; the leader itself may have exited ({@link Task#isAlive()} false), as in {@code /proc}.
      */
@@ -716,6 +725,9 @@ public final class TaskTable {
 
     /** The group has no live thread left: unlist the leader, hand its children to init. */
     private void endGroup(Task leader, long now) {
+        // The tgid stays taken until the group's last thread exits (delay_group_leader): that is the
+        // process's end, and what a late record of the group is compared with (ContidAnnotator).
+        leader.exitTimeNs = Math.max(leader.exitTimeNs, now);
         tasks.remove(leader.tid);
         liveProcesses--;
         leader.liveThreads = 0;

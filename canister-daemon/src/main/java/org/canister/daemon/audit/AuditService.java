@@ -376,6 +376,7 @@ public final class AuditService implements AutoCloseable {
         }
         ContidAnnotator annotator = new ContidAnnotator(tasks, a.containerIdPosition().equals("before")
                 ? ContidAnnotator.Placement.BEFORE : ContidAnnotator.Placement.AFTER, netfilter(tasks, lock, registry));
+        setClockOffsets(annotator);
         ProcNamespaceReader nsReader = null;
         if (a.namespaceRecords()) {
             nsReader = new ProcNamespaceReader();
@@ -399,6 +400,30 @@ public final class AuditService implements AutoCloseable {
                 + (rulesLoaded != null ? ", " + rulesAdded + " rules from " + rulesLoaded : ", no rules file")
                 + (nsTracker != null ? ", namespace records on (" + nsRulesAdded + " canister-ns rules, "
                         + nsTracker.stats().live() + " namespaces seeded)" : ""));
+    }
+
+    /**
+     * Gives the annotator the offsets that place a record's wall-clock stamp on the task table's clocks,
+     * so a late record of an exited task whose pid was reused goes to its own incarnation: CLOCK_BOOTTIME
+     * from {@code /proc/uptime} (the clock of stat field 22, 10 ms resolution), CLOCK_MONOTONIC from
+     * {@link System#nanoTime()} (the clock of the proc connector's timestamps). Without them (logged) only
+     * {@code ppid=} tells incarnations apart.
+     */
+    private void setClockOffsets(ContidAnnotator annotator) {
+        try {
+            String uptime = Files.readString(Path.of("/proc/uptime"), StandardCharsets.US_ASCII).strip();
+            long monoMs = System.nanoTime() / 1_000_000;
+            long wallMs = System.currentTimeMillis();
+            String first = uptime.split("\\s+")[0];
+            int dot = first.indexOf('.');
+            long bootMs = dot < 0 ? Long.parseLong(first) * 1000
+                    : Long.parseLong(first.substring(0, dot)) * 1000
+                            + Long.parseLong((first.substring(dot + 1) + "000").substring(0, 3));
+            annotator.clockOffsets(wallMs - bootMs, wallMs - monoMs);
+        } catch (IOException | RuntimeException e) {
+            log.println("canister: records of reused pids are told apart by ppid only: cannot read /proc/uptime ("
+                    + e + ")");
+        }
     }
 
     /** NETFILTER_PKT attribution, or null without a registry or when the host netns cannot be read (logged). */

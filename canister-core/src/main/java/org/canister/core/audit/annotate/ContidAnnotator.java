@@ -42,6 +42,32 @@ import org.canister.core.task.TaskTable;
  * (labels are inherited at fork and a set needs a childless target, so the parent's label cannot
  * have changed since the fork). A known task without a label is never attributed through its parent.
  *
+ * <h2>Reused pids</h2>
+ * The kernel reuses a pid once its process is reaped; with pid_max 32768 and an exec storm of 1700
+ * forks/s that is ~20 s, inside the table's 30 s tombstone grace, so a pid can name two incarnations:
+ * the live holder and the most recent exited one ({@link TaskTable#tombstone}). A late record must get
+ * its own incarnation's label, never the holder's. All records of an incarnation are stamped between
+ * its start and its exit, and a pid is free only after the previous holder exited, so with the clock
+ * offsets ({@link #clockOffsets}) and a margin of {@link #INCARNATION_SLACK_MS} for the clocks' error:
+ * <ol>
+ *   <li>two incarnations: a stamp before the holder's start time and not before the exited one's goes to
+ *       the exited one; a stamp after the holder's start goes to the holder (not when that start was
+ *       only guessed at fork, a lower bound);</li>
+ *   <li>otherwise (the stamp within the margin of the holder's start, or before both starts, which only
+ *       a wall-clock step after the offsets were taken explains; or no offsets): the SYSCALL's
+ *       {@code ppid=} decides when it matches the exited incarnation's parent and not the holder's,
+ *       else the holder;</li>
+ *   <li>only a tombstone, and the stamp after its process ended: the pid names a newer incarnation the
+ *       proc connector has not reported yet, so the record is treated as of an unknown task (a SYSCALL
+ *       then goes through its {@code ppid=}, resolved by the same rules).</li>
+ * </ol>
+ * What stays open: a pid reused within the margin of the previous holder's exit by a child of the same
+ * parent; a parent that died and had the holder re-parented (its {@code ppid} changed) when time
+ * cannot decide; an incarnation older than the most recent tombstone (only one is kept per pid); and a
+ * wall-clock step after the offsets were taken, by more than the margin but less than the time between
+ * the two starts, which moves records of the holder to the exited incarnation until the offsets are
+ * taken again.
+ *
  * <h2>NETFILTER_PKT: which network namespace [choice] (req. 10)</h2>
  * The kernel writes {@code mark=%#x saddr= daddr= proto=} (net/netfilter/xt_AUDIT.c, nft_log.c
  * {@code nft_log_eval_audit}) and nothing that names the netns the rule ran in, so the netns is
@@ -128,9 +154,22 @@ public final class ContidAnnotator {
      */
     public static final long NSFS_INODE_FLOOR = 0xEFFF_FF00L;
 
+    /**
+     * How far apart (ms) a stamp and a start or exit time must be before time alone decides between two
+     * incarnations: the stamp is the coarse clock at syscall entry (a jiffy, at most 10 ms), a start
+     * time is truncated to a 10 ms tick, and the offsets are read from two clocks (about 10 ms); so a
+     * few times that error, far below a pid's reuse period (pid_max 32768 at 1700 forks/s: 19 s).
+     */
+    public static final long INCARNATION_SLACK_MS = 100;
+    /** USER_HZ: the unit of stat field 22 (100 on every Linux ABI Canister runs on). */
+    private static final long MS_PER_TICK = 10;
+
     private final TaskTable table;
     private final Placement placement;
     private final Netfilter netfilter;
+    private long wallMinusBootMs;
+    private long wallMinusMonotonicMs;
+    private boolean clocksKnown;
     private long events;
     private long annotated;
     private long records;
@@ -159,12 +198,29 @@ public final class ContidAnnotator {
         this.netfilter = netfilter;
     }
 
+    /**
+     * Tells the annotator where an event's stamp (CLOCK_REALTIME, coarse, ms) lies on the table's clocks:
+     * {@link Task#startTime()} is CLOCK_BOOTTIME in clock ticks (stat field 22) and
+     * {@link Task#exitTimeNs()} CLOCK_MONOTONIC (the proc connector's {@code timestamp_ns}). Until it is
+     * called, the incarnations of a reused pid are told apart by {@code ppid=} only. Call under the model
+     * lock; calling it again (after a wall-clock step) replaces the offsets.
+     *
+     * @param realtimeMinusBoottimeMs  CLOCK_REALTIME minus CLOCK_BOOTTIME, ms
+     * @param realtimeMinusMonotonicMs CLOCK_REALTIME minus CLOCK_MONOTONIC, ms
+     */
+    public void clockOffsets(long realtimeMinusBoottimeMs, long realtimeMinusMonotonicMs) {
+        this.wallMinusBootMs = realtimeMinusBoottimeMs;
+        this.wallMinusMonotonicMs = realtimeMinusMonotonicMs;
+        this.clocksKnown = true;
+    }
+
     /** Annotates one assembled kernel event; call under the model lock. */
     public Result annotate(AuditEvent event) {
         events++;
         List<AuditRecord> in = event.records();
         List<AuditRecord> out = null;
         ContidChain subject = null;
+        long eventMs = event.stamp().seconds() * 1000 + event.stamp().millis();
         int n = 0;
         for (int i = 0; i < in.size(); i++) {
             AuditRecord r = in.get(i);
@@ -177,14 +233,14 @@ public final class ContidAnnotator {
             boolean link = false;
             boolean isSubject = false;
             if (r.is(AuditTypes.SYSCALL)) {
-                label = syscallSubject(r.body());
+                label = syscallSubject(r.body(), eventMs);
                 link = true;
                 isSubject = true;
             } else if (r.is(AuditTypes.OBJ_PID)) {
-                label = labelOfPid(AuditFields.getLong(r.body(), "opid", -1));
+                label = labelOfPid(AuditFields.getLong(r.body(), "opid", -1), eventMs);
                 link = true;
             } else if (isUserType(r)) {
-                label = labelOfPid(AuditFields.getLong(r.body(), "pid", -1));
+                label = labelOfPid(AuditFields.getLong(r.body(), "pid", -1), eventMs);
                 isSubject = true;
             } else if (netfilter != null && r.is(AuditTypes.NETFILTER_PKT)) {
                 chains = netfilterChains(r.body());
@@ -270,15 +326,15 @@ public final class ContidAnnotator {
         }
     }
 
-    private ContidObject syscallSubject(String body) {
+    private ContidObject syscallSubject(String body, long eventMs) {
         long pid = AuditFields.getLong(body, "pid", -1);
-        Task t = pid > 0 && pid <= Integer.MAX_VALUE ? table.taskOrTombstone((int) pid) : null;
+        long ppid = AuditFields.getLong(body, "ppid", -1);
+        Task t = incarnation(pid, ppid, eventMs);
         if (t != null) {
             return ContidRegistry.labelOf(t);
         }
         // The proc connector has not told us about this task yet: a fresh child has its parent's label.
-        long ppid = AuditFields.getLong(body, "ppid", -1);
-        Task parent = ppid > 0 && ppid <= Integer.MAX_VALUE ? table.taskOrTombstone((int) ppid) : null;
+        Task parent = incarnation(ppid, -1, eventMs);
         if (parent == null) {
             unknownSubjects++;
             return null;
@@ -290,12 +346,51 @@ public final class ContidAnnotator {
         return label;
     }
 
-    private ContidObject labelOfPid(long pid) {
+    private ContidObject labelOfPid(long pid, long eventMs) {
+        Task t = incarnation(pid, -1, eventMs);
+        return t == null ? null : ContidRegistry.labelOf(t);
+    }
+
+    /**
+     * The incarnation of {@code pid} an event stamped {@code eventMs} is about, or null when the table
+     * knows none that fits (see "Reused pids" in the class comment).
+     *
+     * @param ppid the event's {@code ppid=}, or -1 when the record has none
+     */
+    private Task incarnation(long pid, long ppid, long eventMs) {
         if (pid <= 0 || pid > Integer.MAX_VALUE) {
             return null;
         }
-        Task t = table.taskOrTombstone((int) pid);
-        return t == null ? null : ContidRegistry.labelOf(t);
+        Task holder = table.taskOrTombstone((int) pid);
+        Task tomb = table.tombstone((int) pid);
+        if (holder == null) {
+            return null;
+        }
+        if (tomb == null || tomb == holder) {
+            if (holder == tomb && clocksKnown
+                    && eventMs > tomb.exitTimeNs() / 1_000_000 + wallMinusMonotonicMs + INCARNATION_SLACK_MS) {
+                // Only a tombstone, gone before the event: the pid names a newer incarnation whose fork the
+                // proc connector has not delivered yet. (A live group whose leader exited is no tombstone.)
+                return null;
+            }
+            return holder;
+        }
+        // Two incarnations: the live holder and the most recent exited one (pid reused within the grace).
+        if (clocksKnown) {
+            long holderStart = holder.startTime() * MS_PER_TICK + wallMinusBootMs;
+            long tombStart = tomb.startTime() * MS_PER_TICK + wallMinusBootMs;
+            if (eventMs < holderStart - INCARNATION_SLACK_MS && eventMs >= tombStart - INCARNATION_SLACK_MS) {
+                return tomb; // before the holder started (a guessed start is a lower bound: still before)
+            }
+            if (eventMs >= holderStart + INCARNATION_SLACK_MS && !holder.startTimeGuessed()) {
+                return holder; // the tomb had exited before the holder's fork could take the pid
+            }
+            // Inside the clocks' error, or before both (a wall-clock step): the parent decides.
+        }
+        if (ppid > 0 && holder.ppid() != ppid && tomb.ppid() == ppid) {
+            return tomb;
+        }
+        return holder;
     }
 
     /**
