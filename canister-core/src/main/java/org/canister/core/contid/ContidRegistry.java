@@ -2,12 +2,14 @@ package org.canister.core.contid;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 import org.canister.core.CanisterException;
@@ -73,6 +75,7 @@ public final class ContidRegistry {
     private final ArrayList<PendingDrop> pending = new ArrayList<>();
     private long stateVersion;
     private long labelChanges;
+    private LabelListener[] labelListeners = new LabelListener[0];
     private long setsAccepted;
     private long setsRefused;
     private long drops;
@@ -137,11 +140,36 @@ public final class ContidRegistry {
         return new ArrayList<>(objects.values());
     }
 
+    /** Told when a set gives a task the table has announced another label. */
+    @FunctionalInterface
+    public interface LabelListener {
+        /** {@code task} now carries {@link #labelOf labelOf(task)} instead of {@code before} (null: none). */
+        void onLabelChanged(Task task, ContidObject before);
+    }
+
     /**
-     * Changes whenever this registry gave a task another label (a set, a restart's reconcile, a task found
-     * by {@code /proc} inheriting its parent's, a dropped label withdrawn), i.e. every label change the
-     * table's fork inheritance and its listeners do not show. Indexes over labels (the per-netns container
-     * lists of {@link org.canister.core.audit.annotate.NetnsContainers}) rebuild when it moves.
+     * Adds a listener for the labels sets give (listeners are called in the order added, under the model
+     * lock, after the registry's own counts). Other label changes are not announced: they move
+     * {@link #labelChanges()}.
+     */
+    public void addLabelListener(LabelListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        LabelListener[] grown = Arrays.copyOf(labelListeners, labelListeners.length + 1);
+        grown[labelListeners.length] = listener;
+        labelListeners = grown;
+    }
+
+    private void notifyLabel(Task task, ContidObject before) {
+        for (LabelListener l : labelListeners) {
+            l.onLabelChanged(task, before);
+        }
+    }
+
+    /**
+     * Changes whenever this registry gave a task another label without telling the
+     * {@link #addLabelListener label listeners}: a restart's reconcile, a task found by {@code /proc}
+     * inheriting its parent's, a dropped label withdrawn (all rare). Indexes over labels (the per-netns
+     * container lists of {@link org.canister.core.audit.annotate.NetnsContainers}) rebuild when it moves.
      */
     public long labelChanges() {
         return labelChanges;
@@ -288,7 +316,7 @@ public final class ContidRegistry {
         }
         target.setContainerLabel(label);
         label.members++;
-        labelChanges++;
+        notifyLabel(target, old);
         setsAccepted++;
         stateVersion++;
 
@@ -312,7 +340,7 @@ public final class ContidRegistry {
                 ContidObject tOld = labelOf(t);
                 t.setContainerLabel(newLabel);
                 newLabel.members++;
-                labelChanges++;
+                notifyLabel(t, tOld);
                 if (tOld != null && leave(tOld)) {
                     events.add(dropEvent(opid, tOld, wallClockMs));
                 }

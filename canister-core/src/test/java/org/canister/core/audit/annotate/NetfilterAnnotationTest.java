@@ -26,6 +26,7 @@ import org.canister.core.contid.ContidRegistry;
 import org.canister.core.fs.Caller;
 import org.canister.core.task.Task;
 import org.canister.core.task.TaskEvent;
+import org.canister.core.task.TaskSnapshot;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -308,13 +309,32 @@ class NetfilterAnnotationTest {
             tree.exit(1000 + i);
         }
 
-        assertThat(containers.stats().rebuilds()).isEqualTo(rebuilds);
-        assertThat(containers.stats().lookups()).isEqualTo(201);
         tree.fork(100, 203);
-        tree.label(100, 203, N3); // a set is not announced to listeners: the next lookup rebuilds once
+        tree.label(100, 203, N3);
+        assertThat(contidOf(annotator.annotate(packet("0x0")))).isEqualTo(N3 + "," + N2 + "," + N1);
+        assertThat(containers.stats().rebuilds()).isEqualTo(rebuilds);
+        assertThat(containers.stats().lookups()).isEqualTo(202);
+
+        // A task /proc shows before its fork event inherits its parent's label in the registry, which does
+        // not announce it: the next lookup rebuilds once.
+        tree.table.apply(new TaskEvent.Refresh(tree.tick(), new TaskSnapshot(5000, 5000, 203, tree.ticks++,
+                LabelledTree.ROOT, LabelledTree.HOST_NS, "/", "sh", "/bin/sh")));
+        tree.enterNetns(5000, OTHER);
         annotator.annotate(packet("0x0"));
-        annotator.annotate(packet("0x0"));
+        assertThat(contidOf(annotator.annotate(packet("0x" + Long.toHexString(OTHER))))).isEqualTo(Long.toString(N3));
         assertThat(containers.stats().rebuilds()).isEqualTo(rebuilds + 1);
+    }
+
+    @Test
+    void shouldPutAContainerLabelledAfterTheFirstPacketFirst() {
+        ContidAnnotator annotator = annotator(false);
+        assertThat(contidOf(annotator.annotate(packet("0x0")))).isEqualTo(N2 + "," + N1);
+        tree.fork(100, 203);
+        tree.label(100, 203, N3);
+        tree.fork(100, 204);
+        tree.label(100, 204, 778);
+
+        assertThat(contidOf(annotator.annotate(packet("0x0")))).isEqualTo("778," + N3 + "," + N2 + "," + N1);
     }
 
     /**
