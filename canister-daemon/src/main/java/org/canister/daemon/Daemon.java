@@ -139,7 +139,7 @@ public final class Daemon implements AutoCloseable {
         contid = ContidService.start(config, tasks, modelLock, log, stamps,
                 ContidEventSink.of(audit.router(), audit.hostLogFile()));
         contid.refreshStaleWith(tracker::refreshIfStale);
-        audit.startKernel(tasks, modelLock, tracker.progress()::caughtUpTo);
+        audit.startKernel(tasks, modelLock, contid.registry(), tracker.progress()::caughtUpTo);
         trackerRunner = new AgentRunner(tracker, 0, this::agentError).start();
 
         ProcDirectory proc = new ProcDirectory(tasks, modelLock);

@@ -2,12 +2,14 @@ package org.canister.core.contid;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 import org.canister.core.CanisterException;
@@ -74,6 +76,8 @@ public final class ContidRegistry {
     private final Set<Task> capHolders = Collections.newSetFromMap(new IdentityHashMap<>());
     private final ArrayList<PendingDrop> pending = new ArrayList<>();
     private long stateVersion;
+    private long labelChanges;
+    private LabelListener[] labelListeners = new LabelListener[0];
     private long setsAccepted;
     private long setsRefused;
     private long drops;
@@ -136,6 +140,41 @@ public final class ContidRegistry {
     /** Registered objects, in no particular order (a copy). */
     public List<ContidObject> objects() {
         return new ArrayList<>(objects.values());
+    }
+
+    /** Told when a set gives a task the table has announced another label. */
+    @FunctionalInterface
+    public interface LabelListener {
+        /** {@code task} now carries {@link #labelOf labelOf(task)} instead of {@code before} (null: none). */
+        void onLabelChanged(Task task, ContidObject before);
+    }
+
+    /**
+     * Adds a listener for the labels sets give (listeners are called in the order added, under the model
+     * lock, after the registry's own counts). Other label changes are not announced: they move
+     * {@link #labelChanges()}.
+     */
+    public void addLabelListener(LabelListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        LabelListener[] grown = Arrays.copyOf(labelListeners, labelListeners.length + 1);
+        grown[labelListeners.length] = listener;
+        labelListeners = grown;
+    }
+
+    private void notifyLabel(Task task, ContidObject before) {
+        for (LabelListener l : labelListeners) {
+            l.onLabelChanged(task, before);
+        }
+    }
+
+    /**
+     * Changes whenever this registry gave a task another label without telling the
+     * {@link #addLabelListener label listeners}: a restart's reconcile, a task found by {@code /proc}
+     * inheriting its parent's, a dropped label withdrawn (all rare). Indexes over labels (the per-netns
+     * container lists of {@link org.canister.core.audit.annotate.NetnsContainers}) rebuild when it moves.
+     */
+    public long labelChanges() {
+        return labelChanges;
     }
 
     /**
@@ -279,6 +318,7 @@ public final class ContidRegistry {
         }
         target.setContainerLabel(label);
         label.members++;
+        notifyLabel(target, old);
         setsAccepted++;
         stateVersion++;
 
@@ -303,6 +343,7 @@ public final class ContidRegistry {
                 ContidObject tOld = labelOf(t);
                 t.setContainerLabel(newLabel);
                 newLabel.members++;
+                notifyLabel(t, tOld);
                 if (tOld != null && leave(tOld)) {
                     events.add(dropEvent(opid, tOld, wallClockMs));
                 }
@@ -505,6 +546,7 @@ public final class ContidRegistry {
                 label = from == null || from == task ? null : from.containerLabel();
                 if (label != null) {
                     task.setContainerLabel(label);
+                    labelChanges++;
                 }
             }
             if (label instanceof ContidObject o) {
@@ -515,6 +557,7 @@ public final class ContidRegistry {
                     // may already be reused, so this task is treated as unlabelled, and counted.
                     anomalies++;
                     task.setContainerLabel(null);
+                    labelChanges++;
                     return;
                 }
                 o.members++;
@@ -643,6 +686,7 @@ public final class ContidRegistry {
                 live.add(t);
             }
         }));
+        labelChanges++;
         for (Task t : live) {
             ContidObject o = resolve(t, savedLabels, saved.savedAtTicks(), memo);
             if (o != null) {

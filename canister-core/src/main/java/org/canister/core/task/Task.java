@@ -17,7 +17,10 @@ public final class Task {
     String cgroup;
     String comm;
     String exe;
-    /** CLOCK_MONOTONIC ns of the exit event, or -1 while alive. */
+    /**
+     * CLOCK_MONOTONIC ns of the exit event, or -1 while alive; for a thread-group leader, once the group
+     * has ended, the exit of its last thread (the tgid was not free before).
+     */
     long exitTimeNs = -1;
     /** Live threads of this group (leaders only; the leader counts itself while it has not exited). */
     int liveThreads;

@@ -15,4 +15,12 @@ public interface TaskListener {
      */
     default void onTaskExit(Task task, boolean processEnded, long timeNs) {
     }
+
+    /**
+     * A {@link TaskEvent.Refresh} (or reconcile scan) showed other namespaces for a known task than the
+     * table held: the fork event carries none, so a child cloned into new namespaces holds its parent's
+     * until {@code /proc} is read. {@code task.ns()} is already the new set.
+     */
+    default void onNamespacesChanged(Task task, Namespaces before) {
+    }
 }

@@ -227,6 +227,15 @@ public final class TaskTable {
     }
 
     /**
+     * The most recent exited incarnation of this tid still in grace, or null, even while a live task
+     * holds the tid again: a pid reused within the grace period has two incarnations, and a late audit
+     * record needs both to pick its own (see ContidAnnotator).
+     */
+    public Task tombstone(int tid) {
+        return tombstones.get(tid);
+    }
+
+    /**
      * The leader of the live thread group with this tgid, or null. The group is live while any of its
      * threads is; the leader itself may have exited ({@link Task#isAlive()} false), as in {@code /proc}.
      */
@@ -567,7 +576,11 @@ public final class TaskTable {
 
     private void update(Task t, TaskSnapshot s, long now) {
         t.creds = credentials.intern(s.creds() == null ? Credentials.UNKNOWN : s.creds());
+        Namespaces before = t.ns;
         t.ns = namespaces.intern(s.ns() == null ? Namespaces.UNKNOWN : s.ns());
+        if (!before.equals(t.ns)) {
+            notifyNamespaces(t, before);
+        }
         t.cgroup = cgroups.intern(nonNull(s.cgroup()));
         t.comm = comms.intern(nonNull(s.comm()));
         t.exe = exes.intern(nonNull(s.exe()));
@@ -712,6 +725,9 @@ public final class TaskTable {
 
     /** The group has no live thread left: unlist the leader, hand its children to init. */
     private void endGroup(Task leader, long now) {
+        // The tgid stays taken until the group's last thread exits (delay_group_leader): that is the
+        // process's end, and what a late record of the group is compared with (ContidAnnotator).
+        leader.exitTimeNs = Math.max(leader.exitTimeNs, now);
         tasks.remove(leader.tid);
         liveProcesses--;
         leader.liveThreads = 0;
@@ -863,6 +879,12 @@ public final class TaskTable {
     private void notifyStart(Task t, Task parent) {
         for (TaskListener l : listeners) {
             l.onTaskStart(t, parent);
+        }
+    }
+
+    private void notifyNamespaces(Task t, Namespaces before) {
+        for (TaskListener l : listeners) {
+            l.onNamespacesChanged(t, before);
         }
     }
 

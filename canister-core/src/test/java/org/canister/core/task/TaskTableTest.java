@@ -204,7 +204,8 @@ class TaskTableTest {
         assertThat(table.liveProcessCount()).isEqualTo(1);
         assertThat(table.liveTaskCount()).isEqualTo(1);
         assertThat(log).containsExactly("exit 100 @10", "exit 101 @11", "exit 102 ended @12");
-        assertThat(table.taskOrTombstone(100).exitTimeNs()).isEqualTo(10);
+        // The tgid was taken until the last thread exited: that is the process's end.
+        assertThat(table.taskOrTombstone(100).exitTimeNs()).isEqualTo(12);
     }
 
     @Test

@@ -23,6 +23,7 @@ import org.canister.core.audit.AuditStatusField;
 import org.canister.core.audit.CanisterTypes;
 import org.canister.core.audit.EventAssembler;
 import org.canister.core.audit.annotate.ContidAnnotator;
+import org.canister.core.audit.annotate.NetnsContainers;
 import org.canister.core.audit.filter.EventFilter;
 import org.canister.core.audit.ns.NamespaceAuditRules;
 import org.canister.core.audit.ns.NamespaceTracker;
@@ -36,6 +37,7 @@ import org.canister.linux.audit.AuditNetlink;
 import org.canister.linux.audit.AuditStatus;
 import org.canister.linux.audit.HostAuditFacts;
 import org.canister.linux.audit.KernelAuditState;
+import org.canister.linux.proc.ProcFs;
 
 /**
  * The audit pipeline in the running daemon: the kernel link (registered audit daemon or multicast
@@ -64,6 +66,12 @@ import org.canister.linux.audit.KernelAuditState;
  * file's (so a {@code -D} there cannot delete them), through the same {@link KernelAuditState} and the
  * restore file, and deleted on exit like the others; a {@link NamespaceTracker} is attached to the task
  * table under the model lock (after the table was seeded) and handed to the {@link AuditAgent}.
+ *
+ * <h2>NETFILTER_PKT (spec/audit-contid.md 6.2 req. 10)</h2>
+ * Given the contid registry, the annotator lists the containers of a packet's netns (a
+ * {@link NetnsContainers} index attached to the table under the model lock): the host netns, read from
+ * this daemon's {@code /proc/self/ns/net} (the daemon runs in the initial one, as the proc connector
+ * requires), or the netns a mark names under {@code audit.netfilter-mark-netns}.
  */
 public final class AuditService implements AutoCloseable {
 
@@ -145,20 +153,22 @@ public final class AuditService implements AutoCloseable {
      * @throws IllegalStateException one sentence naming the cause and the fix (the caller closes)
      */
     public void startKernel(TaskTable tasks, Lock lock) {
-        startKernel(tasks, lock, null);
+        startKernel(tasks, lock, null, null);
     }
 
     /**
-     * {@link #startKernel(TaskTable, Lock)}, with the reader waiting for the proc tracker before it annotates.
+     * {@link #startKernel(TaskTable, Lock)}, with the reader waiting for the proc tracker before it annotates,
+     * and NETFILTER_PKT attribution from the registry's labels.
      *
+     * @param registry   the contid registry over {@code tasks}, or null to leave NETFILTER_PKT records alone
      * @param caughtUpTo whether the tracker has applied every connector event sent before a nanoTime
      *                   ({@code TrackerProgress::caughtUpTo}); null: do not wait
      */
-    public void startKernel(TaskTable tasks, Lock lock, java.util.function.LongPredicate caughtUpTo) {
+    public void startKernel(TaskTable tasks, Lock lock, ContidRegistry registry, java.util.function.LongPredicate caughtUpTo) {
         this.trackerCaughtUpTo = caughtUpTo;
         restoreFile = new KernelRestoreFile(config.daemon().runDir().resolve(RESTORE_FILE));
         if (!settings.mode().equals("off")) {
-            startKernelLink(tasks, lock, stamps);
+            startKernelLink(tasks, lock, stamps, registry);
         } else {
             undoLeftovers();
         }
@@ -267,7 +277,7 @@ public final class AuditService implements AutoCloseable {
         return AuditRouter.start(rs, host, containers, socket, stamps, log);
     }
 
-    private void startKernelLink(TaskTable tasks, Lock lock, DaemonStamps stamps) {
+    private void startKernelLink(TaskTable tasks, Lock lock, DaemonStamps stamps, ContidRegistry registry) {
         CanisterConfig.Audit a = settings;
         List<AuditRuleCommand> rules = readRules(a);
         try {
@@ -375,7 +385,8 @@ public final class AuditService implements AutoCloseable {
             throw new IllegalStateException("kernel audit setup failed: " + e.getMessage(), e);
         }
         ContidAnnotator annotator = new ContidAnnotator(tasks, a.containerIdPosition().equals("before")
-                ? ContidAnnotator.Placement.BEFORE : ContidAnnotator.Placement.AFTER);
+                ? ContidAnnotator.Placement.BEFORE : ContidAnnotator.Placement.AFTER, netfilter(tasks, lock, registry));
+        setClockOffsets(annotator);
         ProcNamespaceReader nsReader = null;
         if (a.namespaceRecords()) {
             nsReader = new ProcNamespaceReader();
@@ -399,6 +410,51 @@ public final class AuditService implements AutoCloseable {
                 + (rulesLoaded != null ? ", " + rulesAdded + " rules from " + rulesLoaded : ", no rules file")
                 + (nsTracker != null ? ", namespace records on (" + nsRulesAdded + " canister-ns rules, "
                         + nsTracker.stats().live() + " namespaces seeded)" : ""));
+    }
+
+    /**
+     * Gives the annotator the offsets that place a record's wall-clock stamp on the task table's clocks,
+     * so a late record of an exited task whose pid was reused goes to its own incarnation: CLOCK_BOOTTIME
+     * from {@code /proc/uptime} (the clock of stat field 22, 10 ms resolution), CLOCK_MONOTONIC from
+     * {@link System#nanoTime()} (the clock of the proc connector's timestamps). Without them (logged) only
+     * {@code ppid=} tells incarnations apart.
+     */
+    private void setClockOffsets(ContidAnnotator annotator) {
+        try {
+            String uptime = Files.readString(Path.of("/proc/uptime"), StandardCharsets.US_ASCII).strip();
+            long monoMs = System.nanoTime() / 1_000_000;
+            long wallMs = System.currentTimeMillis();
+            String first = uptime.split("\\s+")[0];
+            int dot = first.indexOf('.');
+            long bootMs = dot < 0 ? Long.parseLong(first) * 1000
+                    : Long.parseLong(first.substring(0, dot)) * 1000
+                            + Long.parseLong((first.substring(dot + 1) + "000").substring(0, 3));
+            annotator.clockOffsets(wallMs - bootMs, wallMs - monoMs);
+        } catch (IOException | RuntimeException e) {
+            log.println("canister: records of reused pids are told apart by ppid only: cannot read /proc/uptime ("
+                    + e + ")");
+        }
+    }
+
+    /** NETFILTER_PKT attribution, or null without a registry or when the host netns cannot be read (logged). */
+    private ContidAnnotator.Netfilter netfilter(TaskTable tasks, Lock lock, ContidRegistry registry) {
+        if (registry == null) {
+            return null;
+        }
+        long hostNetns;
+        try {
+            hostNetns = ProcFs.parseNamespaceLink(Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString());
+        } catch (IOException | IllegalArgumentException e) {
+            log.println("canister: NETFILTER_PKT records stay unannotated: cannot read /proc/self/ns/net (" + e + ")");
+            return null;
+        }
+        lock.lock();
+        try {
+            return new ContidAnnotator.Netfilter(NetnsContainers.attach(tasks, registry), hostNetns,
+                    settings.netfilterMarkNetns());
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** The rules file's commands; a missing default file means no rules, a missing explicit one is an error. */

@@ -124,6 +124,9 @@ public record CanisterConfig(
      *                            writer hand-off per batch instead of per record (0: read at once). Safe for
      *                            the kernel: the socket buffer holds seconds of records at any rate. The
      *                            writer waits as long after each write, for fewer, larger writes
+     * @param netfilterMarkNetns  NETFILTER_PKT attribution (spec req. 10): false (default) lists the containers
+     *                            of the host network namespace; true takes a {@code mark=} shaped like an nsfs
+     *                            inode as the netns the packet belongs to (see ContidAnnotator)
      */
     public record Audit(
             @JsonProperty("mode") String mode,
@@ -151,7 +154,8 @@ public record CanisterConfig(
             @JsonProperty("space-left-action") String spaceLeftAction,
             @JsonProperty("disk-full-action") String diskFullAction,
             @JsonProperty("namespace-records") Boolean namespaceRecords,
-            @JsonProperty("batch-delay-us") Integer batchDelayUs) {
+            @JsonProperty("batch-delay-us") Integer batchDelayUs,
+            @JsonProperty("netfilter-mark-netns") Boolean netfilterMarkNetns) {
         public Audit {
             mode = oneOf("audit.mode", mode, "unicast", "unicast", "multicast", "off");
             rulesFile = rulesFile == null ? Path.of("/etc/canister/audit.rules") : rulesFile;
@@ -187,13 +191,14 @@ public record CanisterConfig(
             // Off by default: on a stock kernel the clone3 rule cannot see clone3's flags, so it audits
             // every posix_spawn and pthread_create (measured: it doubles the event volume of an exec storm).
             namespaceRecords = namespaceRecords != null && namespaceRecords;
+            netfilterMarkNetns = netfilterMarkNetns != null && netfilterMarkNetns;
             validateFilters("audit.filters", filters);
         }
 
         /** All defaults. */
         public Audit() {
             this(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                    null, null, null, null, null, null, null, null, null);
+                    null, null, null, null, null, null, null, null, null, null);
         }
 
         /** The {@code type=} naming of {@link #typeNames}, as the audit pipeline takes it. */
@@ -206,7 +211,7 @@ public record CanisterConfig(
             return new Audit(mode, file, allowImmutable, receiveBuffer, backlogLimit, backlogWaitTime,
                     endOfEventTimeoutMs, lostPollMs, containerIdPosition, priorityBoost, logFile, typeNames, queueCapacity,
                     fsyncIntervalMs, filters, hostLog, containerLogs, socket, maxLogFile, numLogs, maxLogFileAction,
-                    spaceLeft, spaceLeftAction, diskFullAction, namespaceRecords, batchDelayUs);
+                    spaceLeft, spaceLeftAction, diskFullAction, namespaceRecords, batchDelayUs, netfilterMarkNetns);
         }
 
         /** The same settings with namespace records on or off. */
@@ -214,7 +219,15 @@ public record CanisterConfig(
             return new Audit(mode, rulesFile, allowImmutable, receiveBuffer, backlogLimit, backlogWaitTime,
                     endOfEventTimeoutMs, lostPollMs, containerIdPosition, priorityBoost, logFile, typeNames, queueCapacity,
                     fsyncIntervalMs, filters, hostLog, containerLogs, socket, maxLogFile, numLogs, maxLogFileAction,
-                    spaceLeft, spaceLeftAction, diskFullAction, on, batchDelayUs);
+                    spaceLeft, spaceLeftAction, diskFullAction, on, batchDelayUs, netfilterMarkNetns);
+        }
+
+        /** The same settings with the NETFILTER_PKT mark convention on or off. */
+        public Audit withNetfilterMarkNetns(boolean on) {
+            return new Audit(mode, rulesFile, allowImmutable, receiveBuffer, backlogLimit, backlogWaitTime,
+                    endOfEventTimeoutMs, lostPollMs, containerIdPosition, priorityBoost, logFile, typeNames, queueCapacity,
+                    fsyncIntervalMs, filters, hostLog, containerLogs, socket, maxLogFile, numLogs, maxLogFileAction,
+                    spaceLeft, spaceLeftAction, diskFullAction, namespaceRecords, batchDelayUs, on);
         }
 
         /** The same settings with another mode (tests, {@code --audit-mode}). */
@@ -222,7 +235,7 @@ public record CanisterConfig(
             return new Audit(newMode, rulesFile, allowImmutable, receiveBuffer, backlogLimit, backlogWaitTime,
                     endOfEventTimeoutMs, lostPollMs, containerIdPosition, priorityBoost, logFile, typeNames, queueCapacity,
                     fsyncIntervalMs, filters, hostLog, containerLogs, socket, maxLogFile, numLogs, maxLogFileAction,
-                    spaceLeft, spaceLeftAction, diskFullAction, namespaceRecords, batchDelayUs);
+                    spaceLeft, spaceLeftAction, diskFullAction, namespaceRecords, batchDelayUs, netfilterMarkNetns);
         }
     }
 

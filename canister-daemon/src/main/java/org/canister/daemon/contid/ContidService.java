@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -27,7 +28,9 @@ import org.canister.core.fs.PsTable;
 import org.canister.core.fs.TaskRef;
 import org.canister.core.task.Credentials;
 import org.canister.core.task.Task;
+import org.canister.core.task.TaskEvent;
 import org.canister.core.task.TaskListener;
+import org.canister.core.task.TaskSnapshot;
 import org.canister.core.task.TaskTable;
 import org.canister.daemon.agent.Agent;
 import org.canister.daemon.agent.AgentRunner;
@@ -36,6 +39,7 @@ import org.canister.daemon.audit.AuditService;
 import org.canister.daemon.audit.ContidEventSink;
 import org.canister.daemon.audit.DaemonStamps;
 import org.canister.daemon.config.CanisterConfig;
+import org.canister.linux.proc.ProcFs;
 
 /**
  * Audit container IDs in the running daemon: the {@link ContidRegistry} over the daemon's
@@ -296,9 +300,16 @@ public final class ContidService implements AutoCloseable {
     /** One write to {@code audit_containerid} or, when {@code forRuntime}, {@code audit_containerid_runtime}. */
     ContidOutcome set(Caller writer, LoginIds login, TaskRef target, long contid, boolean forRuntime) {
         refreshWriter(writer, forRuntime);
+        List<TaskSnapshot> fresh = readTarget(target, forRuntime);
         long now = System.currentTimeMillis();
         lock.lock();
         try {
+            for (TaskSnapshot s : fresh) {
+                Task t = tasks.task(s.tid());
+                if (t != null && t.tgid() == s.tgid() && (t.startTime() == s.startTime() || t.startTimeGuessed())) {
+                    tasks.apply(new TaskEvent.Refresh(System.nanoTime(), s));
+                }
+            }
             ContidOutcome o;
             Caller runtime = forRuntime ? runtimeOf(writer, target) : null;
             if (runtime != null) {
@@ -312,6 +323,38 @@ public final class ContidService implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * What {@code /proc} shows now for the target and, for a runtime write, the other threads of its
+     * group. The proc connector's fork event carries no namespaces and an exec read keeps the table's,
+     * so a task cloned into new namespaces (runc init) holds its parent's in the table until
+     * {@code /proc} is read. A set is when they start to matter (its NS_INFO record, the per-netns
+     * container lists of NETFILTER_PKT annotation), so they are read here, outside the lock, and applied
+     * as refreshes of the same incarnation just before the set; descendants then inherit them at fork.
+     */
+    private static List<TaskSnapshot> readTarget(TaskRef target, boolean wholeGroup) {
+        List<TaskSnapshot> out = new ArrayList<>(1);
+        try (ProcFs proc = new ProcFs()) { // its native buffer is freed at once, not left to the GC
+            TaskSnapshot s = proc.read(target.tgid(), target.tid());
+            if (s != null && (target.startTime() < 0 || s.startTime() == target.startTime())) {
+                out.add(s);
+            }
+            if (wholeGroup) {
+                try (var tids = Files.list(Path.of("/proc", Integer.toString(target.tgid()), "task"))) {
+                    for (Path p : (Iterable<Path>) tids::iterator) {
+                        int tid = Integer.parseInt(p.getFileName().toString());
+                        TaskSnapshot th = tid == target.tid() ? null : proc.read(target.tgid(), tid);
+                        if (th != null) {
+                            out.add(th);
+                        }
+                    }
+                } catch (IOException | NumberFormatException e) {
+                    // gone meanwhile: the set itself answers ESRCH
+                }
+            }
+        }
+        return out;
     }
 
     /**

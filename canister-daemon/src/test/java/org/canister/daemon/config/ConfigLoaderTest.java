@@ -56,6 +56,22 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void shouldReadTheNetfilterMarkConventionOffByDefaultAndOnFromAFile(@TempDir Path dir) throws Exception {
+        assertThat(loader.loadEmbedded().audit().netfilterMarkNetns()).isFalse();
+        assertThat(new CanisterConfig.Audit().netfilterMarkNetns()).isFalse();
+        Path f = dir.resolve("c.yaml");
+        Files.writeString(f, "audit:\n  netfilter-mark-netns: true\n");
+        CanisterConfig c = loader.load(f);
+        assertThat(c.audit().netfilterMarkNetns()).isTrue();
+        assertThat(c.audit().withMode("multicast").netfilterMarkNetns()).as("kept by the with* copies").isTrue();
+        assertThat(c.audit().withNetfilterMarkNetns(false).netfilterMarkNetns()).isFalse();
+
+        Files.writeString(f, "audit:\n  netfilter-mark-netns: sometimes\n");
+        assertThatThrownBy(() -> loader.load(f)).isInstanceOf(ConfigLoader.ConfigException.class)
+                .hasMessageContaining("audit.netfilter-mark-netns").hasMessageContaining("line 2");
+    }
+
+    @Test
     void shouldRejectMissingExplicitFile(@TempDir Path dir) {
         assertThatThrownBy(() -> loader.load(dir.resolve("nope.yaml")))
                 .isInstanceOf(ConfigLoader.ConfigException.class)

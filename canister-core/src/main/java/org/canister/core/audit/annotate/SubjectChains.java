@@ -17,7 +17,7 @@ import org.canister.core.contid.ContidChain;
  * <ul>
  *   <li>The <em>subject</em> chain (what routes and filters use): the CONTAINER_ID whose
  *       {@code record=N} the SYSCALL carries; in an event without SYSCALL, the first CONTAINER_ID
- *       that no OBJ_PID links (a USER record's); for CONTAINER_OP, the new chain of an accepted
+ *       that no OBJ_PID or NETFILTER_PKT links (a USER record's; a packet has no subject); for CONTAINER_OP, the new chain of an accepted
  *       {@code op=set} ({@code contid=}) or the ended container of {@code op=drop}
  *       ({@code old-contid=}). A refused set has no subject container (the requested ID is not one).</li>
  *   <li>{@link #mentions}: whether any chain in the event (subject, ptrace/kill targets,
@@ -46,7 +46,7 @@ public final class SubjectChains {
         for (AuditRecord r : records) {
             if (r.isCanister(CanisterTypes.CONTAINER_ID)) {
                 long n = AuditFields.getLong(r.body(), "record", -1);
-                if (hasSyscall ? n == link : !linkedByObjPid(records, n)) {
+                if (hasSyscall ? n == link : !linkedByTarget(records, n)) {
                     return chain(AuditFields.get(r.body(), "contid"));
                 }
             } else if (isContainerOp(r)) {
@@ -84,9 +84,11 @@ public final class SubjectChains {
         return r.type() == CanisterTypes.CONTAINER_OP;
     }
 
-    private static boolean linkedByObjPid(List<AuditRecord> records, long n) {
+    /** Whether an OBJ_PID (a ptrace/kill target) or a NETFILTER_PKT (a netns list) carries {@code record=n}. */
+    private static boolean linkedByTarget(List<AuditRecord> records, long n) {
         for (AuditRecord r : records) {
-            if (r.is(AuditTypes.OBJ_PID) && AuditFields.getLong(r.body(), "record", -1) == n) {
+            if ((r.is(AuditTypes.OBJ_PID) || r.is(AuditTypes.NETFILTER_PKT))
+                    && AuditFields.getLong(r.body(), "record", -1) == n) {
                 return true;
             }
         }

@@ -49,6 +49,15 @@ final class LabelledTree {
         table.apply(new TaskEvent.Exit(tick(), pid, pid, 0));
     }
 
+    /** {@code /proc} now shows task {@code tid} in the network namespace with inode {@code net} (unshare, setns). */
+    void enterNetns(int tid, long net) {
+        Task t = table.task(tid);
+        Namespaces n = t.ns();
+        table.apply(new TaskEvent.Refresh(tick(), new TaskSnapshot(tid, t.tgid(), t.ppid(), t.startTime(), t.creds(),
+                new Namespaces(n.mnt(), net, n.pid(), n.user(), n.uts(), n.ipc(), n.cgroup()), t.cgroup(), t.comm(),
+                t.exe())));
+    }
+
     /** {@code writer} labels {@code target}; fails the test when refused. */
     void label(int writer, int target, long contid) {
         Task w = table.process(writer);
