@@ -72,6 +72,7 @@ public final class AuditAgent implements Agent {
     private final int priorityBoost;
     private final java.io.PrintStream diag;
     private final long batchDelayNs;
+    private volatile Runnable onPoll = () -> { };
     private final NamespaceTracker nsTracker;
     private final ProcNamespaceReader nsReader;
     /** Per batch: index in {@link #out} of each canister-ns event, and the views read for it. */
@@ -318,12 +319,18 @@ public final class AuditAgent implements Agent {
         return routeNsExits();
     }
 
+    /** Runs {@code action} on the reader thread with every {@code lost} poll (before the first event too). */
+    public void onPoll(Runnable action) {
+        this.onPoll = action;
+    }
+
     private void checkLoss(long nowNs) {
         long lostDelta = 0;
         boolean due = !polled || nowNs - nextLostPollNs >= 0;
         if (due) {
             polled = true;
             nextLostPollNs = nowNs + lostPollNs;
+            onPoll.run();
         }
         if (due && control != null) {
             try {

@@ -404,6 +404,9 @@ public final class AuditService implements AutoCloseable {
         agent = new AuditAgent(events, control, TimeUnit.MILLISECONDS.toNanos(a.endOfEventTimeoutMs()), annotator, lock,
                 stamps, router, TimeUnit.MILLISECONDS.toNanos(a.lostPollMs()), a.priorityBoost(), log, nsTracker,
                 nsReader, TimeUnit.MICROSECONDS.toNanos(a.batchDelayUs()), trackerCaughtUpTo);
+        // Re-read the clock offsets with every lost poll: a wall-clock step (NTP) would otherwise skew the
+        // pid-reuse rule. On the reader thread, the annotator's only user.
+        agent.onPoll(() -> setClockOffsets(annotator));
         runner = new AgentRunner(agent, 0, t -> log.println("canister: audit reader: " + t)).start();
         log.println("canister: audit " + a.mode() + (events.isRegisteredDaemon() ? " (registered audit daemon)" : "")
                 + ", receive buffer " + events.receiveBufferBytes() + " bytes"
@@ -419,6 +422,8 @@ public final class AuditService implements AutoCloseable {
      * {@link System#nanoTime()} (the clock of the proc connector's timestamps). Without them (logged) only
      * {@code ppid=} tells incarnations apart.
      */
+    private volatile boolean clockWarned;
+
     private void setClockOffsets(ContidAnnotator annotator) {
         try {
             String uptime = Files.readString(Path.of("/proc/uptime"), StandardCharsets.US_ASCII).strip();
@@ -431,8 +436,11 @@ public final class AuditService implements AutoCloseable {
                             + Long.parseLong((first.substring(dot + 1) + "000").substring(0, 3));
             annotator.clockOffsets(wallMs - bootMs, wallMs - monoMs);
         } catch (IOException | RuntimeException e) {
-            log.println("canister: records of reused pids are told apart by ppid only: cannot read /proc/uptime ("
-                    + e + ")");
+            if (!clockWarned) {
+                clockWarned = true;
+                log.println("canister: records of reused pids are told apart by ppid only: cannot read /proc/uptime ("
+                        + e + ")");
+            }
         }
     }
 
