@@ -232,8 +232,9 @@ run_phase() {
   lost0=$(audit_field lost)
   start_storms "$rate" "$PHASE_SECONDS"
   [ -n "$label_fn" ] && "$label_fn"
-  local th0='' th1=''
-  [ "${THREADS:-0}" = 1 ] && th0=$(thread_ticks "$dpid")
+  local th0='' th1='' kd0='' kd1='' kpid
+  kpid=$(pgrep -x kauditd | head -1 || true)
+  [ "${THREADS:-0}" = 1 ] && th0=$(thread_ticks "$dpid") && kd0=$(cat "/proc/$kpid/schedstat" 2>/dev/null || true)
   cpu0=$(cpu_ticks "$dpid"); t0=$(now)
   go_storms
   wait_storms
@@ -241,6 +242,10 @@ run_phase() {
   cpu1=$(cpu_ticks "$dpid"); t1=$(now)
   if [ "${THREADS:-0}" = 1 ]; then
     th1=$(thread_ticks "$dpid")
+    kd1=$(cat "/proc/$kpid/schedstat" 2>/dev/null || true)
+    # kauditd moves records from the kernel's backlog to the daemon: its run-queue wait is what a storm
+    # that starves it costs (kernel `lost` grows when it cannot keep the backlog under backlog_limit)
+    [ -n "$kd0" ] && [ -n "$kd1" ] && log "kauditd: on-cpu $(awk -v a="$kd0" -v b="$kd1" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%.0f ms, run-queue wait %.0f ms", (y[1] - x[1]) / 1e6, (y[2] - x[2]) / 1e6 }')"
     log "per-thread CPU over the $rate/s storm (% of a core):"
     print_thread_cpu "$th0" "$th1" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')"
   fi

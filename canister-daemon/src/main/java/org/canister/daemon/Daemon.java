@@ -131,6 +131,7 @@ public final class Daemon implements AutoCloseable {
                 java.util.concurrent.TimeUnit.MICROSECONDS.toNanos(tc.batchDelayUs()));
         int boost = config.audit().priorityBoost();
         tracker.onThreadStart(() -> org.canister.daemon.audit.Priority.boost(boost, "proc tracker", log));
+        org.canister.daemon.audit.Priority.boostJvmThreads(boost, log);
         // The connector is open before the scan: events racing with it wait in the socket.
         tracker.seed(System.nanoTime());
         // The audit writer first (the registry's restart drops go through it), then the registry between

@@ -66,19 +66,27 @@ class AuditPipelineRootTest {
         }
     }
 
-    @Test
-    void shouldAnnotateRouteAndRestore() throws Exception {
-        // A shell (single-threaded, childless) labelled by its parent, this JVM, through the FUSE file;
-        // then it forks ten children that exec /bin/true and exit within a millisecond each.
-        shell = new ProcessBuilder("/bin/sh", "-c", "read go; for i in 1 2 3 4 5 6 7 8 9 10; do /bin/true; done; read end")
-                .redirectErrorStream(true).start();
+    /**
+     * Starts {@code script} in a shell (single-threaded, childless while it waits for "go"), labels it
+     * CONTID through the FUSE file as its parent (this JVM), then lets it run; it waits for "end" after.
+     */
+    private long startLabelledShell(String script) throws Exception {
+        shell = new ProcessBuilder("/bin/sh", "-c", "read go; " + script + "; read end").redirectErrorStream(true).start();
         long pid = shell.pid();
         Path proc = dir.resolve("fs").resolve("proc").resolve(Long.toString(pid));
         AuditRootSupport.awaitLines(dir.resolve("fs").resolve("status"), 10, l -> Files.isDirectory(proc), "proc/" + pid);
         Files.writeString(proc.resolve("audit_containerid"), Long.toString(CONTID) + "\n");
+        shell.getOutputStream().write("go\n".getBytes(StandardCharsets.US_ASCII));
+        shell.getOutputStream().flush();
+        return pid;
+    }
+
+    @Test
+    void shouldAnnotateRouteAndRestore() throws Exception {
+        // A shell (single-threaded, childless) labelled by its parent, this JVM, through the FUSE file;
+        // then it forks ten children that exec /bin/true and exit within a millisecond each.
+        long pid = startLabelledShell("for i in 1 2 3 4 5 6 7 8 9 10; do /bin/true; done");
         OutputStream stdin = shell.getOutputStream();
-        stdin.write("go\n".getBytes(StandardCharsets.US_ASCII));
-        stdin.flush();
 
         Path hostLog = dir.resolve("log").resolve("audit.log");
         AuditRootSupport.awaitLines(hostLog, 15,
@@ -152,16 +160,8 @@ class AuditPipelineRootTest {
      */
     @Test
     void shouldAnnotateGrandchildrenForkedInTheSameMoment() throws Exception {
-        shell = new ProcessBuilder("/bin/sh", "-c",
-                "read go; for i in 1 2 3 4 5 6 7 8 9 10; do /bin/sh -c '/bin/true; :'; done; read end")
-                .redirectErrorStream(true).start();
-        long pid = shell.pid();
-        Path proc = dir.resolve("fs").resolve("proc").resolve(Long.toString(pid));
-        AuditRootSupport.awaitLines(dir.resolve("fs").resolve("status"), 10, l -> Files.isDirectory(proc), "proc/" + pid);
-        Files.writeString(proc.resolve("audit_containerid"), Long.toString(CONTID) + "\n");
+        long pid = startLabelledShell("for i in 1 2 3 4 5 6 7 8 9 10; do /bin/sh -c '/bin/true; :'; done");
         OutputStream stdin = shell.getOutputStream();
-        stdin.write("go\n".getBytes(StandardCharsets.US_ASCII));
-        stdin.flush();
 
         Path hostLog = dir.resolve("log").resolve("audit.log");
         AuditRootSupport.awaitLines(hostLog, 15,

@@ -507,17 +507,21 @@ public final class AuditNetlink implements AutoCloseable {
         try {
             n = Libc.recvfrom(fd, buffer, Libc.MSG_DONTWAIT | Libc.MSG_TRUNC);
         } catch (ErrnoException e) {
-            if (e.errno() == ENOBUFS) {
-                // the kernel dropped datagrams for us (multicast reader falling behind); counted, reported by the caller
-                overruns++;
-                return 0;
-            }
-            throw e;
+            return overrun(e);
         }
         if (n < 0) {
             return -1;
         }
         return handle(buffer.buffer(), n, buffer.capacity(), buffer.sourcePid(), reply, sink);
+    }
+
+    /** ENOBUFS: the kernel dropped datagrams for us (a reader falling behind); counted, reported by the caller. */
+    private int overrun(ErrnoException e) {
+        if (e.errno() != ENOBUFS) {
+            throw e;
+        }
+        overruns++;
+        return 0;
     }
 
     /**
@@ -530,11 +534,7 @@ public final class AuditNetlink implements AutoCloseable {
         try {
             got = Libc.recvmmsg(fd, batch, Libc.MSG_DONTWAIT | Libc.MSG_TRUNC);
         } catch (ErrnoException e) {
-            if (e.errno() == ENOBUFS) {
-                overruns++;
-                return 0;
-            }
-            throw e;
+            return overrun(e);
         }
         if (got == 0) {
             return -1;
