@@ -57,7 +57,7 @@ import org.canister.linux.audit.AuditStatus;
 public final class AuditAgent implements Agent {
     private static final int POLL_TIMEOUT_MS = 100;
     /** Longest wait for the proc tracker before events are annotated with what the table has. */
-    static final int MAX_HOLD_MS = 200;
+    static final int MAX_HOLD_MS = 1000;
     /** How often standalone NS_DESTROY events are collected while no kernel event arrives. */
     static final int NS_EXIT_POLL_MS = 100;
 

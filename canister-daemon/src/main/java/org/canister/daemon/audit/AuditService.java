@@ -611,7 +611,7 @@ public final class AuditService implements AutoCloseable {
             t.metric("canister_audit_kernel_backlog", "gauge", "Records queued in the kernel at the last poll.",
                     agent.kernelBacklog());
             t.metric("canister_audit_attribution_hold_timeouts_total", "counter",
-                    "Events annotated before the proc tracker caught up (it was behind for 200 ms).",
+                    "Events annotated before the proc tracker caught up (it was behind for a second).",
                     agent.holdTimeouts());
             EventAssembler.Stats as = agent.assemblerStats();
             if (as != null) {

@@ -149,7 +149,9 @@ public final class ProcTrackerAgent implements Agent {
             progress.endDrain(Long.MIN_VALUE); // the scan saw /proc, not the socket: wait for a real drain
             return 1;
         }
-        if (readable && !connector.drained()) {
+        if (!readable || !connector.drained()) {
+            // Nothing taken (a datagram may have arrived since the poll said none), or stopped at the limit:
+            // no progress to claim. An idle tracker is seen as caught up through its empty socket instead.
             drainStart = Long.MIN_VALUE;
         }
         markExitsAhead();
