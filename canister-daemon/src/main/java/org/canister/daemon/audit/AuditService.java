@@ -640,6 +640,14 @@ public final class AuditService implements AutoCloseable {
                         an.viaPpid());
                 t.metric("canister_audit_unknown_subjects_total", "counter",
                         "Syscall subjects neither whose pid nor whose ppid the task table knew.", an.unknownSubjects());
+                t.metric("canister_audit_netfilter_packets_total", "counter", "NETFILTER_PKT records seen.",
+                        an.netfilterPackets());
+                t.metric("canister_audit_netfilter_annotated_total", "counter",
+                        "NETFILTER_PKT records that got a CONTAINER_ID (a labelled task in the packet's netns).",
+                        an.netfilterAnnotated());
+                t.metric("canister_audit_netfilter_by_mark_total", "counter",
+                        "NETFILTER_PKT records whose netns was named by their mark (audit.netfilter-mark-netns).",
+                        an.netfilterByMark());
             }
         }
         t.metric("canister_audit_events_submitted_total", "counter", "Events queued for the writer, all sources.",

@@ -136,6 +136,10 @@ class NetfilterPktRootTest {
 
         List<String> marked = awaitPacketEvent("127.0.0.3", otherNetns);
         assertThat(contidList(marked)).as("the netns the mark names").containsExactly(ContidChain.of(n3));
+        // and the metrics count them (the reader publishes its counters after each batch)
+        String metrics = daemon.audit().metricsText();
+        assertThat(metrics).containsPattern("canister_audit_netfilter_annotated_total [1-9]")
+                .containsPattern("canister_audit_netfilter_by_mark_total [1-9]");
     }
 
     private Process child(String... argv) throws Exception {
