@@ -139,7 +139,7 @@ public final class Daemon implements AutoCloseable {
         audit = AuditService.open(config, DaemonStamps.of(stamps, modelLock), log);
         contid = ContidService.start(config, tasks, modelLock, log, stamps,
                 ContidEventSink.of(audit.router(), audit.hostLogFile()));
-        contid.refreshStaleWith(tracker::refreshIfStale);
+        contid.refreshWriterWith(tracker::refreshNow);
         audit.startKernel(tasks, modelLock, contid.registry(), tracker.progress()::caughtUpTo);
         trackerRunner = new AgentRunner(tracker, 0, this::agentError).start();
 

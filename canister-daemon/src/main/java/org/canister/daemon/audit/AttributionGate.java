@@ -18,7 +18,7 @@ import java.util.function.LongPredicate;
  *
  * <p>The gate keeps the events in arrival order with receive marks ("the first N were received by R")
  * and releases the longest prefix whose marks the tracker has caught up with, or that waited longer than
- * {@code maxHoldNs} (then the table's best is used, and {@link #timeouts()} counts it). Not thread-safe:
+ * {@code maxHoldNs} (then the table's best is used, and {@link #timeouts()} counts those events). Not thread-safe:
  * the audit reader's own.
  *
  * @param <E> the event type
@@ -75,7 +75,7 @@ public final class AttributionGate<E> {
             boolean ok = caughtUpTo == null || caughtUpTo.test(markNs[m]);
             if (!ok && nowNs - markNs[m] > maxHoldNs) {
                 ok = true;
-                timeouts++;
+                timeouts += markEnd[m] - (m == 0 ? 0 : markEnd[m - 1]); // events, not marks
             }
             if (!ok) {
                 break;
@@ -112,7 +112,7 @@ public final class AttributionGate<E> {
         return held.size();
     }
 
-    /** Marks released because they waited longer than the maximum. */
+    /** Events released because they waited longer than the maximum. */
     public long timeouts() {
         return timeouts;
     }

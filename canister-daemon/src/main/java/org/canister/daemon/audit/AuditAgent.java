@@ -102,6 +102,7 @@ public final class AuditAgent implements Agent {
     private final AtomicLong lossRecords = new AtomicLong();
     private final AtomicLong lostPollErrors = new AtomicLong();
     private volatile long holdTimeouts;
+    private final AtomicLong readerErrorLoss = new AtomicLong();
     private volatile long kernelBacklog;
     private volatile EventAssembler.Stats assemblerStats;
     private volatile ContidAnnotator.Stats annotatorStats;
@@ -157,7 +158,7 @@ public final class AuditAgent implements Agent {
         long received = System.nanoTime();
         gate.mark(received);
         out.clear();
-        int published = gate.release(received, false, out) > 0 ? publish() : 0;
+        int published = gate.release(received, false, out) > 0 ? publishOrReport() : 0;
         published += pollNsExits(nowNs);
         checkLoss(nowNs);
         assemblerStats = assembler.stats();
@@ -176,6 +177,28 @@ public final class AuditAgent implements Agent {
     private void onRecord(AuditRecord r) {
         recordsReceived.incrementAndGet();
         assembler.accept(r, nowNs);
+    }
+
+    /**
+     * {@link #publish}, and when it fails (a bug: the annotator or a sink threw) the released events are
+     * not silently gone: one {@code DAEMON_ERR op=lost cause=reader_error events=<n>} says how many, and
+     * the error goes on to the agent runner, which reports it.
+     */
+    private int publishOrReport() {
+        try {
+            return publish();
+        } catch (RuntimeException | Error e) {
+            int n = out.size();
+            out.clear();
+            readerErrorLoss.addAndGet(n);
+            router.submit(DaemonRecords.pipelineLoss(stamps.next(System.currentTimeMillis()), "reader_error", n));
+            throw e;
+        }
+    }
+
+    /** Events lost because annotating or routing them threw. */
+    public long readerErrorLoss() {
+        return readerErrorLoss.get();
     }
 
     /**
@@ -382,7 +405,7 @@ public final class AuditAgent implements Agent {
         assembler.flush();
         out.clear();
         if (gate.release(System.nanoTime(), true, out) > 0) {
-            publish();
+            publishOrReport();
         }
         assemblerStats = assembler.stats();
     }

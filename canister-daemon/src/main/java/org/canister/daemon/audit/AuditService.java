@@ -560,6 +560,7 @@ public final class AuditService implements AutoCloseable {
             counters.put("audit_socket_overruns", agent.overruns());
             counters.put("audit_kernel_backlog", agent.kernelBacklog());
             counters.put("audit_reader_errors", runner.errors());
+            counters.put("audit_reader_error_loss", agent.readerErrorLoss());
             counters.put("audit_attribution_hold_timeouts", agent.holdTimeouts());
             NamespaceTracker.Stats ns = agent.namespaceStats();
             if (ns != null) {

@@ -41,8 +41,14 @@ public final class Priority {
                     continue; // gone meanwhile
                 }
                 if (comm.startsWith("GC Thread") || comm.equals("VM Thread")) {
-                    Libc.setpriority(Libc.PRIO_PROCESS, Integer.parseInt(t.getFileName().toString()), -boost);
-                    n++;
+                    try {
+                        Libc.setpriority(Libc.PRIO_PROCESS, Integer.parseInt(t.getFileName().toString()), -boost);
+                        n++;
+                    } catch (ErrnoException e) {
+                        if (e.errno() != 3) { // ESRCH: that thread ended meanwhile
+                            throw e;
+                        }
+                    }
                 }
             }
         } catch (java.io.IOException | ErrnoException | UnsupportedOperationException | NumberFormatException e) {

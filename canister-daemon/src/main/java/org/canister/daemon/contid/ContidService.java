@@ -101,7 +101,7 @@ public final class ContidService implements AutoCloseable {
     private final AtomicLong saveErrors = new AtomicLong();
     private final AtomicLong restartDrops = new AtomicLong();
     private final AtomicLong runtimeSets = new AtomicLong();
-    private volatile java.util.function.IntConsumer staleRefresher = tgid -> { };
+    private volatile java.util.function.IntConsumer writerRefresher = tgid -> { };
     private volatile String stateRejected;
     private AgentRunner saver;
     private long savedVersion = Long.MIN_VALUE;
@@ -274,14 +274,14 @@ public final class ContidService implements AutoCloseable {
      * recorded: the proc tracker defers the {@code /proc} read after an exec (tasks.exec-read-delay-ms),
      * and a runtime hook typically writes within milliseconds of its own exec. Called without the lock.
      *
-     * @param refresher refreshes one process if the table marks it stale ({@code ProcTrackerAgent::refreshIfStale})
+     * @param refresher re-reads one process from {@code /proc} into the table ({@code ProcTrackerAgent::refreshNow})
      */
-    public void refreshStaleWith(java.util.function.IntConsumer refresher) {
-        this.staleRefresher = Objects.requireNonNull(refresher, "refresher");
+    public void refreshWriterWith(java.util.function.IntConsumer refresher) {
+        this.writerRefresher = Objects.requireNonNull(refresher, "refresher");
     }
 
     private void refreshWriter(Caller writer, boolean forRuntime) {
-        staleRefresher.accept(writer.tgid());
+        writerRefresher.accept(writer.tgid());
         if (forRuntime) {
             int parent;
             lock.lock();
@@ -292,7 +292,7 @@ public final class ContidService implements AutoCloseable {
                 lock.unlock();
             }
             if (parent > 1) {
-                staleRefresher.accept(parent);
+                writerRefresher.accept(parent);
             }
         }
     }

@@ -69,6 +69,8 @@ public final class ProcTrackerAgent implements Agent {
     private final Object onDemandLock = new Object();
     /** {@code /proc} reader of {@link #refreshIfStale} (other threads), guarded by {@link #onDemandLock}. */
     private ProcFs onDemandFs;
+    /** Guarded by {@link #onDemandLock}. */
+    private boolean closed;
 
     final AtomicLong execReadsDone = new AtomicLong();
     final AtomicLong execReadsCancelled = new AtomicLong();
@@ -94,6 +96,7 @@ public final class ProcTrackerAgent implements Agent {
         }
         this.execReadDelayNs = execReadDelayNs;
         this.batchDelayNs = batchDelayNs;
+        this.nextExpiryNs = System.nanoTime();
         progress.socketEmpty(connector::socketEmpty);
         this.connector = connector;
         this.procFs = procFs;
@@ -138,51 +141,32 @@ public final class ProcTrackerAgent implements Agent {
         }
         boolean readable = connector.awaitReadable(timeoutMs);
         progress.beginDrain();
-        long drainStart = System.nanoTime();
-        int n = readable ? connector.drainTo(batch) : 0;
-        if (n == ProcConnector.OVERRUN) {
-            overruns.incrementAndGet();
-            rescans.incrementAndGet();
-            deferred.clear(); // the scan reads every task afresh
-            // What was decoded before the overrun is older than the scan: the scan supersedes it.
-            seed(System.nanoTime());
-            progress.endDrain(Long.MIN_VALUE); // the scan saw /proc, not the socket: wait for a real drain
-            return 1;
-        }
-        if (!readable || !connector.drained()) {
-            // Nothing taken (a datagram may have arrived since the poll said none), or stopped at the limit:
-            // no progress to claim. An idle tracker is seen as caught up through its empty socket instead.
-            drainStart = Long.MIN_VALUE;
-        }
-        markExitsAhead();
-        resolved.clear();
-        fullReadCount = 0;
-        // Reads deferred by earlier batches whose task exited in this one: nothing left to read.
-        execReadsCancelled.addAndGet(deferred.cancel(exitsAhead));
-        for (int i = 0; i < batch.size(); i++) {
-            complete(batch.get(i), exitAhead[i]);
-        }
-        int reads = readDue(System.nanoTime());
-        int[] orphans;
-        lock.lock();
+        long drainStart = Long.MIN_VALUE;
+        int reads;
         try {
-            applyResolved();
-            orphans = table.takeOrphans();
-            if (nowNs >= nextExpiryNs) {
-                table.expireTombstones(nowNs);
-                nextExpiryNs = nowNs + EXPIRY_PERIOD_NS;
+            drainStart = System.nanoTime();
+            int n = readable ? connector.drainTo(batch) : 0;
+            if (n == ProcConnector.OVERRUN) {
+                overruns.incrementAndGet();
+                rescans.incrementAndGet();
+                deferred.clear(); // the scan reads every task afresh
+                // What was decoded before the overrun is older than the scan: the scan supersedes it.
+                seed(System.nanoTime());
+                drainStart = Long.MIN_VALUE; // the scan saw /proc, not the socket: wait for a real drain
+                return 1;
             }
+            if (!readable || !connector.drained()) {
+                // Nothing taken (a datagram may have arrived since the poll said none), or stopped at the
+                // limit: no progress to claim. An idle tracker is seen as caught up through its empty socket.
+                drainStart = Long.MIN_VALUE;
+            }
+            reads = applyBatch(nowNs);
+        } catch (RuntimeException | Error e) {
+            drainStart = Long.MIN_VALUE;
+            throw e;
         } finally {
-            lock.unlock();
+            progress.endDrain(drainStart);
         }
-        events.addAndGet(batch.size());
-        if (fullReadCount > 0) {
-            refreshFully(nowNs);
-        }
-        if (orphans.length > 0) {
-            refreshOrphans(orphans, nowNs);
-        }
-        progress.endDrain(drainStart);
         if (!batch.isEmpty() && batchDelayNs > 0) {
             // Batching (tasks.batch-delay-us): a fork/exec/exit storm sends three datagrams per program;
             // awake, this thread would take them one or two per wakeup. Sleeping a little after a batch
@@ -195,25 +179,18 @@ public final class ProcTrackerAgent implements Agent {
     }
 
     /**
-     * Reads {@code /proc} now for a process whose exec the table has not caught up with (its read is
-     * deferred, see the class comment), for a caller that needs its comm, exe and credentials right
-     * away: the contid files put the writer's comm and exe into CONTAINER_OP records. Any thread; takes
-     * the model lock itself, so the caller must not hold it.
+     * Reads {@code /proc} now for a process and applies what an exec or a uid/gid change may have altered
+     * (comm, exe, credentials), for a caller that needs them current: the contid files put the writer's
+     * comm and exe into CONTAINER_OP records. Unconditional, because a hook writes within a millisecond of
+     * its own exec, often before that exec's connector event has reached the table (the tracker batches);
+     * contid writes are rare. Any thread; takes the model lock itself, so the caller must not hold it.
      */
-    public void refreshIfStale(int tgid) {
-        boolean stale;
-        lock.lock();
-        try {
-            Task t = table.process(tgid);
-            stale = t != null && t.needsRefresh();
-        } finally {
-            lock.unlock();
-        }
-        if (!stale) {
-            return;
-        }
+    public void refreshNow(int tgid) {
         ProcExec x;
         synchronized (onDemandLock) {
+            if (closed) {
+                return;
+            }
             if (onDemandFs == null) {
                 onDemandFs = new ProcFs();
             }
@@ -236,6 +213,39 @@ public final class ProcTrackerAgent implements Agent {
     /** What the audit reader checks before annotating (see {@link TrackerProgress}). */
     public TrackerProgress progress() {
         return progress;
+    }
+
+    /** Completes the batch from {@code /proc}, applies it under the lock; returns the deferred reads made. */
+    private int applyBatch(long nowNs) {
+        markExitsAhead();
+        resolved.clear();
+        fullReadCount = 0;
+        // Reads deferred by earlier batches whose task exited in this one: nothing left to read.
+        execReadsCancelled.addAndGet(deferred.cancel(exitsAhead));
+        for (int i = 0; i < batch.size(); i++) {
+            complete(batch.get(i), exitAhead[i]);
+        }
+        int reads = readDue(System.nanoTime());
+        int[] orphans;
+        lock.lock();
+        try {
+            applyResolved();
+            orphans = table.takeOrphans();
+            if (nowNs - nextExpiryNs >= 0) {
+                table.expireTombstones(nowNs);
+                nextExpiryNs = nowNs + EXPIRY_PERIOD_NS;
+            }
+        } finally {
+            lock.unlock();
+        }
+        events.addAndGet(batch.size());
+        if (fullReadCount > 0) {
+            refreshFully(nowNs);
+        }
+        if (orphans.length > 0) {
+            refreshOrphans(orphans, nowNs);
+        }
+        return reads;
     }
 
     /** Makes the deferred reads that are due, in FIFO order. */
@@ -425,9 +435,11 @@ public final class ProcTrackerAgent implements Agent {
 
     @Override
     public void close() {
+        progress.stop(); // the audit reader must not wait for a tracker that is gone
         connector.close();
         procFs.close();
         synchronized (onDemandLock) {
+            closed = true;
             if (onDemandFs != null) {
                 onDemandFs.close();
                 onDemandFs = null;

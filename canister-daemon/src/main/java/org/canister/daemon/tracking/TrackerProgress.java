@@ -27,6 +27,7 @@ public final class TrackerProgress {
     private volatile boolean drainedOnce;
     private volatile boolean busy;
     private volatile BooleanSupplier socketEmpty = () -> true;
+    private volatile boolean stopped;
 
     /** Sets the check of the connector socket (a zero-timeout poll). */
     public void socketEmpty(BooleanSupplier check) {
@@ -52,9 +53,14 @@ public final class TrackerProgress {
         busy = false;
     }
 
+    /** The tracker has stopped: nothing more will be applied, so nobody should wait for it. */
+    void stop() {
+        stopped = true;
+    }
+
     /** Whether every connector event sent before {@code nanoTime} is in the table. Any thread. */
     public boolean caughtUpTo(long nanoTime) {
-        if (drainedOnce && drainedAtNs - nanoTime >= 0) {
+        if (stopped || drainedOnce && drainedAtNs - nanoTime >= 0) {
             return true;
         }
         // Order matters: socket first, busy second (see the class comment).

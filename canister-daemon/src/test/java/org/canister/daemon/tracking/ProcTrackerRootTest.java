@@ -220,7 +220,7 @@ class ProcTrackerRootTest {
             sleeper.waitFor(5, TimeUnit.SECONDS);
         }
 
-        // A tracker whose reads wait 60 s: only refreshIfStale can make the comm current.
+        // A tracker whose reads wait 60 s: only refreshNow can make the comm current.
         ReentrantLock lock2 = new ReentrantLock();
         TaskTable table2 = new TaskTable();
         ProcTrackerAgent slow = new ProcTrackerAgent(ProcConnector.open(), new ProcFs(), table2, lock2,
@@ -241,7 +241,7 @@ class ProcTrackerRootTest {
                 assertThat(eventually(() -> task.get() != null && task.get().needsRefresh(), 5_000)).isTrue();
                 assertThat(task.get().comm()).as("not read yet").isNotEqualTo("sleep");
                 assertThat(eventually(() -> {
-                    slow.refreshIfStale(pid); // the exec event may still be on its way: retry until it took
+                    slow.refreshNow(pid); // the exec event may still be on its way: retry until it took
                     return task.get().comm().equals("sleep");
                 }, 5_000)).isTrue();
                 assertThat(task.get().needsRefresh()).isFalse();

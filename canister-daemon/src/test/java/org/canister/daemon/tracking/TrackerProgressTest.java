@@ -37,4 +37,12 @@ class TrackerProgressTest {
         socketEmpty.set(false);
         assertThat(p.caughtUpTo(1_000)).as("datagrams wait in the socket").isFalse();
     }
+
+    @Test
+    void shouldNotMakeAnyoneWaitOnceStopped() {
+        p.beginDrain(); // stopped in the middle of a batch, socket full
+        assertThat(p.caughtUpTo(5)).isFalse();
+        p.stop();
+        assertThat(p.caughtUpTo(5)).as("nothing more will be applied").isTrue();
+    }
 }

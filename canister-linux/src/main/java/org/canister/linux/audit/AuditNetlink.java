@@ -52,6 +52,7 @@ public final class AuditNetlink implements AutoCloseable {
     /** Datagrams one {@link #receive} call drains at most, so the caller's duty cycle keeps turning. */
     static final int MAX_DATAGRAMS_PER_RECEIVE = 4096;
     static final int EVENT_SLOTS = 64;
+    private static final int OVERRUN = -2;
     static final int EVENT_SLOT_SIZE = 16 * 1024;
     private boolean drained = true;
 
@@ -354,6 +355,9 @@ public final class AuditNetlink implements AutoCloseable {
         for (int i = 0; i < MAX_DATAGRAMS_PER_RECEIVE; i += lastBatch) {
             lastBatch = 1;
             int got = receiveBatch(sink);
+            if (got == OVERRUN) {
+                continue; // counted; the queue is still full: keep reading
+            }
             if (got < 0) {
                 drained = true;
                 break;
@@ -525,16 +529,18 @@ public final class AuditNetlink implements AutoCloseable {
     }
 
     /**
-     * Takes what is queued for the event stream, a batch of datagrams per recvmmsg(2) call.
+     * Takes what is queued for the event stream, a batch of datagrams per recvmmsg(2) call. The event
+     * socket sets NETLINK_NO_ENOBUFS, so a short count means the queue ran dry.
      *
-     * @return records handed to the sink, or -1 when nothing was queued
+     * @return records handed to the sink, -1 when nothing was queued, {@link #OVERRUN} on ENOBUFS
      */
     private int receiveBatch(Consumer<AuditRecord> sink) {
         int got;
         try {
             got = Libc.recvmmsg(fd, batch, Libc.MSG_DONTWAIT | Libc.MSG_TRUNC);
         } catch (ErrnoException e) {
-            return overrun(e);
+            overrun(e);
+            return OVERRUN;
         }
         if (got == 0) {
             return -1;

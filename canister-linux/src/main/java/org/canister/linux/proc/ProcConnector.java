@@ -64,7 +64,7 @@ public final class ProcConnector implements AutoCloseable {
     private long overruns;
     private long datagrams;
     private long spoofed;
-    private boolean closed;
+    private volatile boolean closed;
 
     private ProcConnector(int fd, int receiveBufferBytes) {
         this.fd = fd;
@@ -238,8 +238,9 @@ public final class ProcConnector implements AutoCloseable {
                 added += decoder.decode(batch.datagram(k), out);
             }
             i += got;
-            if (got < batch.slots()) {
-                // stopped short: the queue ran dry (MSG_DONTWAIT), no EAGAIN call needed
+            if (got == 0) {
+                // EAGAIN. Not on a short count: this socket keeps ENOBUFS (its overrun signal), and recvmmsg
+                // returns the datagrams taken before a drop, leaving the error for the next call.
                 drained = true;
                 break;
             }
