@@ -4,11 +4,10 @@ import java.util.HashMap;
 import java.util.Map;
 
 import org.canister.core.fs.Caller;
+import org.canister.core.sim.TaskTreeFixture;
 import org.canister.core.task.Credentials;
 import org.canister.core.task.Namespaces;
 import org.canister.core.task.Task;
-import org.canister.core.task.TaskEvent;
-import org.canister.core.task.TaskSnapshot;
 import org.canister.core.task.TaskTable;
 
 /**
@@ -16,7 +15,7 @@ import org.canister.core.task.TaskTable;
  * to it, and callers with or without CAP_AUDIT_CONTROL. Pids and start times are allocated in order, so
  * a later task always has a later start time, as in the kernel.
  */
-final class ContidFixture {
+final class ContidFixture extends TaskTreeFixture {
     static final long INIT_USER_NS = 4026531837L;
     static final long CHILD_USER_NS = 4026532500L;
     static final Credentials ROOT = new Credentials(0, 0, 0, 0, 0x1ff_ffff_ffffL, 0x1ff_ffff_ffffL);
@@ -25,13 +24,8 @@ final class ContidFixture {
             4026531838L, 4026531839L, 4026531835L);
     static final String BOOT = "0f0e0d0c-0b0a-0908-0706-050403020100";
 
-    final TaskTable table;
     final StampSource stamps = new StampSource();
     final ContidRegistry registry;
-    long nowNs = 1_000_000;
-    long wallMs = 1_700_000_000_000L;
-    long ticks = 5_000;
-    int nextPid = 100;
     /** Pids whose process runs in a child user namespace (caps there are not caps in the initial one). */
     private final Map<Integer, Long> userNs = new HashMap<>();
 
@@ -40,7 +34,7 @@ final class ContidFixture {
     }
 
     ContidFixture(TaskTable table, ContidSettings settings) {
-        this.table = table;
+        super(table);
         // A table scanned from another fixture's "kernel": allocate pids and start times after its tasks.
         table.forEachProcess(p -> table.forEachThread(p.tgid(), t -> {
             nextPid = Math.max(nextPid, t.tid() + 1);
@@ -54,39 +48,7 @@ final class ContidFixture {
 
     /** A task as a /proc scan shows it. */
     void seed(int pid, int ppid, Credentials creds, String comm) {
-        table.apply(new TaskEvent.Refresh(tick(), new TaskSnapshot(pid, pid, ppid, ticks++, creds, HOST_NS, "/",
-                comm, "/usr/bin/" + comm)));
-    }
-
-    long tick() {
-        nowNs += 1_000;
-        wallMs += 1;
-        return nowNs;
-    }
-
-    /** A new process forked by {@code parent}; returns its pid. */
-    int fork(int parent) {
-        int pid = nextPid++;
-        forkAs(parent, pid);
-        return pid;
-    }
-
-    /** A new process with a chosen pid (to model pid reuse). */
-    void forkAs(int parent, int pid) {
-        table.apply(new TaskEvent.Fork(tick(), parent, parent, pid, pid, ticks++));
-    }
-
-    /** A new thread in group {@code tgid}; returns its tid. */
-    int thread(int tgid) {
-        int tid = nextPid++;
-        table.apply(new TaskEvent.Fork(tick(), tgid, tgid, tid, tgid, ticks++));
-        return tid;
-    }
-
-    /** One task exits (a thread, or a single-threaded process). */
-    void exit(int tid) {
-        Task t = table.task(tid);
-        table.apply(new TaskEvent.Exit(tick(), tid, t.tgid(), 0));
+        seed(pid, ppid, creds, HOST_NS, comm);
     }
 
     /** Marks a process as living in a child user namespace (after unshare(CLONE_NEWUSER)). */

@@ -10,11 +10,10 @@ import org.canister.core.contid.ContidRegistry;
 import org.canister.core.contid.ContidSettings;
 import org.canister.core.contid.StampSource;
 import org.canister.core.fs.Caller;
+import org.canister.core.sim.TaskTreeFixture;
 import org.canister.core.task.Credentials;
 import org.canister.core.task.Namespaces;
 import org.canister.core.task.Task;
-import org.canister.core.task.TaskEvent;
-import org.canister.core.task.TaskSnapshot;
 import org.canister.core.task.TaskTable;
 
 /**
@@ -22,7 +21,7 @@ import org.canister.core.task.TaskTable;
  * registry (to label tasks), a tracker attached to both, and kernel SYSCALL records as the audit netlink
  * delivers them. Pids and start times are allocated in order.
  */
-final class NsFixture {
+final class NsFixture extends TaskTreeFixture {
     static final long DEV = NsId.makedev(0, 4);
     static final Credentials ROOT = new Credentials(0, 0, 0, 0, 0x1ff_ffff_ffffL, 0x1ff_ffff_ffffL);
     static final long HOST_MNT = 4026531832L;
@@ -36,14 +35,9 @@ final class NsFixture {
     static final Namespaces HOST_NS = new Namespaces(HOST_MNT, HOST_NET, HOST_PID, HOST_USER, HOST_UTS, HOST_IPC,
             HOST_CGROUP);
 
-    final TaskTable table = new TaskTable();
     final StampSource stampSource = new StampSource();
     final ContidRegistry registry;
     final NamespaceTracker tracker;
-    long nowNs = 1_000_000;
-    long wallMs = 1_700_000_000_000L;
-    long ticks = 5_000;
-    int nextPid = 100;
     long serial = 500;
     long nextInode = 4026532200L;
 
@@ -52,6 +46,7 @@ final class NsFixture {
     }
 
     NsFixture(int maxPending) {
+        super(new TaskTable());
         seed(1, 0, "systemd");
         seed(2, 0, "kthreadd");
         registry = ContidRegistry.attach(table, stampSource, ContidSettings.DEFAULTS);
@@ -65,37 +60,7 @@ final class NsFixture {
     }
 
     void seed(int pid, int ppid, String comm) {
-        table.apply(new TaskEvent.Refresh(tick(), new TaskSnapshot(pid, pid, ppid, ticks++, ROOT, HOST_NS, "/",
-                comm, "/usr/bin/" + comm)));
-    }
-
-    long tick() {
-        nowNs += 1_000;
-        wallMs += 1;
-        return nowNs;
-    }
-
-    /** A new process forked by {@code parent} (tid or tgid of a single-threaded one). */
-    int fork(int parent) {
-        int pid = nextPid++;
-        forkAs(parent, pid);
-        return pid;
-    }
-
-    void forkAs(int parent, int pid) {
-        Task p = table.task(parent);
-        table.apply(new TaskEvent.Fork(tick(), parent, p.tgid(), pid, pid, ticks++));
-    }
-
-    int thread(int tgid) {
-        int tid = nextPid++;
-        table.apply(new TaskEvent.Fork(tick(), tgid, tgid, tid, tgid, ticks++));
-        return tid;
-    }
-
-    void exit(int tid) {
-        Task t = table.task(tid);
-        table.apply(new TaskEvent.Exit(tick(), tid, t.tgid(), 0));
+        seed(pid, ppid, ROOT, HOST_NS, comm);
     }
 
     /** {@code target} labelled {@code contid} by its parent {@code orchestrator} (root, in the init user ns). */
