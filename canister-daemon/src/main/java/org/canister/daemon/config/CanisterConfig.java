@@ -208,34 +208,30 @@ public record CanisterConfig(
 
         /** The same settings with another rules file ({@code canister run --audit-rules}). */
         public Audit withRulesFile(Path file) {
-            return new Audit(mode, file, allowImmutable, receiveBuffer, backlogLimit, backlogWaitTime,
-                    endOfEventTimeoutMs, lostPollMs, containerIdPosition, priorityBoost, logFile, typeNames, queueCapacity,
-                    fsyncIntervalMs, filters, hostLog, containerLogs, socket, maxLogFile, numLogs, maxLogFileAction,
-                    spaceLeft, spaceLeftAction, diskFullAction, namespaceRecords, batchDelayUs, netfilterMarkNetns);
+            return copy(mode, file, namespaceRecords, netfilterMarkNetns);
         }
 
         /** The same settings with namespace records on or off. */
         public Audit withNamespaceRecords(boolean on) {
-            return new Audit(mode, rulesFile, allowImmutable, receiveBuffer, backlogLimit, backlogWaitTime,
-                    endOfEventTimeoutMs, lostPollMs, containerIdPosition, priorityBoost, logFile, typeNames, queueCapacity,
-                    fsyncIntervalMs, filters, hostLog, containerLogs, socket, maxLogFile, numLogs, maxLogFileAction,
-                    spaceLeft, spaceLeftAction, diskFullAction, on, batchDelayUs, netfilterMarkNetns);
+            return copy(mode, rulesFile, on, netfilterMarkNetns);
         }
 
         /** The same settings with the NETFILTER_PKT mark convention on or off. */
         public Audit withNetfilterMarkNetns(boolean on) {
-            return new Audit(mode, rulesFile, allowImmutable, receiveBuffer, backlogLimit, backlogWaitTime,
-                    endOfEventTimeoutMs, lostPollMs, containerIdPosition, priorityBoost, logFile, typeNames, queueCapacity,
-                    fsyncIntervalMs, filters, hostLog, containerLogs, socket, maxLogFile, numLogs, maxLogFileAction,
-                    spaceLeft, spaceLeftAction, diskFullAction, namespaceRecords, batchDelayUs, on);
+            return copy(mode, rulesFile, namespaceRecords, on);
         }
 
         /** The same settings with another mode (tests, {@code --audit-mode}). */
         public Audit withMode(String newMode) {
-            return new Audit(newMode, rulesFile, allowImmutable, receiveBuffer, backlogLimit, backlogWaitTime,
+            return copy(newMode, rulesFile, namespaceRecords, netfilterMarkNetns);
+        }
+
+        /** These settings with the fields the {@code with} methods change replaced: the one place to list them all. */
+        private Audit copy(String newMode, Path newRulesFile, boolean newNamespaceRecords, boolean newNetfilterMarkNetns) {
+            return new Audit(newMode, newRulesFile, allowImmutable, receiveBuffer, backlogLimit, backlogWaitTime,
                     endOfEventTimeoutMs, lostPollMs, containerIdPosition, priorityBoost, logFile, typeNames, queueCapacity,
                     fsyncIntervalMs, filters, hostLog, containerLogs, socket, maxLogFile, numLogs, maxLogFileAction,
-                    spaceLeft, spaceLeftAction, diskFullAction, namespaceRecords, batchDelayUs, netfilterMarkNetns);
+                    spaceLeft, spaceLeftAction, diskFullAction, newNamespaceRecords, batchDelayUs, newNetfilterMarkNetns);
         }
     }
 
